@@ -1,0 +1,273 @@
+"""Lab, DUT and certification-profile files: pydantic models and the one place that loads and validates them.
+
+Every problem in a file becomes a ConfigError whose message is one line naming the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harness.paths import CERTIFICATION_DIR, display
+
+OcppSubprotocol = Literal["ocpp2.0.1", "ocpp2.1"]
+PositiveSeconds = Annotated[float, Field(gt=0, le=3600)]
+
+
+class ConfigError(Exception):
+    """An invalid lab, DUT or profile file; str() is the one-line message for the user."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- lab
+
+
+class CsmsEndpoint(_Strict):
+    bind_host: str = "127.0.0.1"
+    port: int = Field(0, ge=0, le=65535, description="0 picks a free port (virtual lab only)")
+    path_prefix: str = Field("/ocpp", pattern=r"^/[A-Za-z0-9._~/-]*$")
+    public_host: str | None = Field(None, description="host name or address the charger dials, when not bind_host")
+
+
+class LabTiming(_Strict):
+    """Timeouts and tolerances of the lab, as the official test tool configures them."""
+
+    message_timeout_s: PositiveSeconds = Field(10, description="how long the station has to answer a CALL")
+    boot_timeout_s: PositiveSeconds = Field(30, description="from power-up or reset to the BootNotification")
+    time_tolerance_s: PositiveSeconds = Field(4, description="tolerance on every checked interval")
+    operator_timeout_s: PositiveSeconds = Field(300, description="how long a manual action may take")
+    manual_action_pause_s: float = Field(
+        0.3, ge=0, le=60, description="pause before each automated manual action: a person is never instantaneous"
+    )
+
+
+class VirtualStationSetup(_Strict):
+    control_host: Literal["127.0.0.1", "::1"] = "127.0.0.1"
+    startup_timeout_s: PositiveSeconds = 20
+
+
+class Lab(_Strict):
+    name: str
+    kind: Literal["virtual", "real"]
+    default_dut: str | None = Field(None, description="DUT profile used when none is given, relative to the lab file")
+    csms: CsmsEndpoint = CsmsEndpoint()
+    timing: LabTiming = LabTiming()
+    virtual_station: VirtualStationSetup | None = None
+
+    @model_validator(mode="after")
+    def _virtual_needs_station(self) -> Lab:
+        if self.kind == "virtual" and self.virtual_station is None:
+            raise ValueError("virtual_station: a virtual lab needs a virtual_station section")
+        if self.kind == "real" and self.csms.port == 0:
+            raise ValueError("csms.port: a real lab needs a fixed port the charger is configured with")
+        return self
+
+
+# ---------------------------------------------------------------- DUT
+
+
+class Identity(_Strict):
+    vendor: str
+    model: str
+    serial: str
+    firmware: str
+
+
+class OcppConnection(_Strict):
+    station_identity: str = Field(pattern=r"^[A-Za-z0-9*\-_=:+|@.]{1,48}$")
+    security_profile: Literal[1, 2, 3] = 1
+    password: str | None = None
+    versions: list[OcppSubprotocol] = Field(default_factory=lambda: ["ocpp2.0.1"], min_length=1)
+    preferred_version: OcppSubprotocol = "ocpp2.0.1"
+
+    @model_validator(mode="after")
+    def _check(self) -> OcppConnection:
+        if self.security_profile in (2, 3):
+            raise ValueError(f"security_profile: profile {self.security_profile} (TLS) is not supported yet; use 1")
+        if self.security_profile == 1:
+            if self.password is None:
+                raise ValueError("password: security profile 1 needs the HTTP Basic password")
+            if not 16 <= len(self.password.encode()) <= 40:
+                raise ValueError("password: must be 16 to 40 bytes long (OCPP security profile 1)")
+        if self.preferred_version not in self.versions:
+            raise ValueError("preferred_version: must be one of versions")
+        return self
+
+
+class Connector(_Strict):
+    id: int = Field(ge=1)
+    type: str = "cType2"
+
+
+class Evse(_Strict):
+    id: int = Field(ge=1)
+    connectors: list[Connector] = Field(min_length=1)
+
+    @field_validator("connectors")
+    @classmethod
+    def _consecutive(cls, connectors: list[Connector]) -> list[Connector]:
+        if [c.id for c in connectors] != list(range(1, len(connectors) + 1)):
+            raise ValueError("connector ids must be 1, 2, … in order")
+        return connectors
+
+
+class IdTokenSpec(_Strict):
+    id_token: str = Field(min_length=1, max_length=36)
+    type: str = "ISO14443"
+
+    def as_ocpp(self) -> dict[str, str]:
+        return {"idToken": self.id_token, "type": self.type}
+
+
+class TestConfiguration(_Strict):
+    """What the official tool calls its SUT configuration: tokens, intervals, how states are reached."""
+
+    evse_id: int = Field(1, ge=1, description="the EVSE used by single-EVSE test cases")
+    connector_id: int = Field(1, ge=1)
+    heartbeat_interval_s: int = Field(30, ge=1, description="interval the harness sends in BootNotificationResponse")
+    boot_retry_interval_s: int = Field(5, ge=1, description="interval sent with Pending/Rejected boot responses")
+    transaction_duration_s: float = Field(2, ge=0, description="how long a transaction runs before it is stopped")
+    valid_id_token: IdTokenSpec
+    invalid_id_token: IdTokenSpec
+    blocked_id_token: IdTokenSpec
+    expired_id_token: IdTokenSpec
+    authorization: Literal["local", "remote"] = Field("local", description="default way to reach state Authorized")
+    stop_authorization: Literal["local", "remote"] = "remote"
+    tx_start_point: list[str] = Field(default_factory=lambda: ["PowerPathClosed"], min_length=1)
+    tx_stop_point: list[str] = Field(default_factory=lambda: ["EVConnected", "Authorized"], min_length=1)
+    sampled_interval_s: int = Field(2, ge=1, description="TxUpdatedInterval set by meter-value test cases")
+    aligned_interval_s: int = Field(2, ge=1, description="AlignedDataCtrlr.Interval set by clock-aligned test cases")
+    ev_connection_timeout_s: int = Field(5, ge=1, description="TxCtrlr.EVConnectionTimeOut set by timeout cases")
+
+
+class Dut(_Strict):
+    name: str
+    identity: Identity
+    ocpp: OcppConnection
+    evses: list[Evse] = Field(min_length=1)
+    capabilities: list[str] = Field(default_factory=list)
+    test_configuration: TestConfiguration
+
+    @model_validator(mode="after")
+    def _topology(self) -> Dut:
+        if [e.id for e in self.evses] != list(range(1, len(self.evses) + 1)):
+            raise ValueError("evses: EVSE ids must be 1, 2, … in order")
+        tc = self.test_configuration
+        if tc.evse_id > len(self.evses):
+            raise ValueError(f"test_configuration.evse_id: EVSE {tc.evse_id} is not in evses")
+        if tc.connector_id > len(self.evses[tc.evse_id - 1].connectors):
+            raise ValueError(f"test_configuration.connector_id: connector {tc.connector_id} is not on that EVSE")
+        unknown = set(self.capabilities) - set(KNOWN_CAPABILITIES)
+        if unknown:
+            raise ValueError(f"capabilities: unknown capability {sorted(unknown)[0]!r}")
+        return self
+
+
+KNOWN_CAPABILITIES: dict[str, str] = {
+    "local_authorization": "an idToken reader on the station (C01)",
+    "remote_start_stop": "RequestStart/StopTransaction (F01-F03)",
+    "reset": "Reset of the whole station (B11, B12)",
+    "availability": "ChangeAvailability (G03, G04)",
+    "trigger_message": "TriggerMessage (F06)",
+    "sampled_meter_values": "SampledDataCtrlr meter values (J02)",
+    "aligned_meter_values": "AlignedDataCtrlr clock-aligned meter values (J01)",
+    "base_report": "GetBaseReport / NotifyReport (B07)",
+}
+
+
+# ---------------------------------------------------------------- certification profile
+
+
+class CertificationProfile(_Strict):
+    name: str
+    description: str = ""
+    include: list[str] = Field(min_length=1, description="glob patterns on test-case IDs, e.g. TC_B_*")
+    exclude: list[str] = Field(default_factory=list)
+
+    def selects(self, case_id: str) -> bool:
+        hit = any(fnmatch.fnmatchcase(case_id, p) for p in self.include)
+        return hit and not any(fnmatch.fnmatchcase(case_id, p) for p in self.exclude)
+
+
+# ---------------------------------------------------------------- loading
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError(f"{display(path)}: file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{display(path)}: {where}YAML syntax error: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{display(path)}: not UTF-8 text") from None
+
+
+def _first_error(path: Path, error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required but missing"
+    elif "input" in first and first["type"] not in ("value_error",) and not isinstance(first["input"], (dict, list)):
+        message = f"{message} (got {first['input']!r})"
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return ConfigError(f"{display(path)}: {field}: {message}{suffix}")
+
+
+def load_model(model: type[M], path: Path) -> M:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{display(path)}: expected a mapping of keys at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(path, exc) from None
+
+
+def load_lab(path: Path) -> Lab:
+    return load_model(Lab, path)
+
+
+def load_dut(path: Path) -> Dut:
+    return load_model(Dut, path)
+
+
+def load_profile(path: Path) -> CertificationProfile:
+    return load_model(CertificationProfile, path)
+
+
+def resolve_profile_path(name_or_file: str) -> Path:
+    """A profile given by name (`core`) lives in profiles/certification/; anything with a suffix is a path."""
+    candidate = Path(name_or_file)
+    if candidate.suffix in (".yaml", ".yml") or candidate.parent != Path("."):
+        return candidate
+    return CERTIFICATION_DIR / f"{name_or_file}.yaml"
+
+
+def resolve_default_dut(lab: Lab, lab_path: Path) -> Path:
+    if lab.default_dut is None:
+        raise ConfigError(f"{display(lab_path)}: default_dut: no DUT profile given and the lab names no default")
+    return (lab_path.parent / lab.default_dut).resolve()
+
+
+def all_profiles() -> list[CertificationProfile]:
+    return [load_profile(p) for p in sorted(CERTIFICATION_DIR.glob("*.yaml"))]
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {"lab": Lab, "dut": Dut, "profile": CertificationProfile}

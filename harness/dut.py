@@ -1,0 +1,163 @@
+"""Manual actions on the device under test: through the virtual lab's control API, or by asking an operator.
+
+Test cases call `dut.plug_in()` and never know which one they got; each action goes to the evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any, Protocol
+
+from harness.config import IdTokenSpec
+from harness.evidence import Evidence
+from harness.verdict import LabError
+
+CONTROL_TIMEOUT_S = 10.0
+
+
+class DutActions(Protocol):
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None: ...
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None: ...
+    async def present_id_token(self, token: IdTokenSpec, evse_id: int = 1) -> None: ...
+    async def ev_suspend(self, evse_id: int = 1) -> None: ...
+    async def ev_resume(self, evse_id: int = 1) -> None: ...
+    async def power_cycle(self) -> None: ...
+    async def restore_baseline(self) -> bool:
+        """Bring the DUT to idle; True when that rebooted it (so a BootNotification follows)."""
+        ...
+
+
+class VirtualDut:
+    """Drives the virtual station's control API (HTTP + JSON on the loopback interface)."""
+
+    def __init__(self, host: str, port: int, evidence: Evidence, pause_s: float) -> None:
+        self.host, self.port, self.evidence, self.pause_s = host, port, evidence, pause_s
+
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._act(f"plug in the EV on EVSE {evse_id}", "/plug", {"evse_id": evse_id, "connector_id": connector_id})
+
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._act(f"unplug the EV from EVSE {evse_id}", "/unplug", {"evse_id": evse_id, "connector_id": connector_id})
+
+    async def present_id_token(self, token: IdTokenSpec, evse_id: int = 1) -> None:
+        body = {"evse_id": evse_id, "id_token": token.id_token, "type": token.type}
+        await self._act(f"present idToken {token.id_token} ({token.type}) at EVSE {evse_id}", "/present-id-token", body)
+
+    async def ev_suspend(self, evse_id: int = 1) -> None:
+        await self._act(f"the EV on EVSE {evse_id} suspends charging", "/ev/suspend", {"evse_id": evse_id})
+
+    async def ev_resume(self, evse_id: int = 1) -> None:
+        await self._act(f"the EV on EVSE {evse_id} resumes charging", "/ev/resume", {"evse_id": evse_id})
+
+    async def power_cycle(self) -> None:
+        await self._act("power cycle the charging station", "/power-cycle", {})
+
+    async def restore_baseline(self) -> bool:
+        await self._act("restore the station to its factory baseline (idle, unplugged, operative)", "/factory-reset", {})
+        return True
+
+    async def state(self) -> dict[str, Any]:
+        return await self.request("GET", "/state", None)
+
+    async def _act(self, description: str, path: str, body: dict[str, Any]) -> None:
+        # Without a pause the plug would race the station's handling of the previous step, which no driver can do.
+        await asyncio.sleep(self.pause_s)
+        self.evidence.action(f"Manual action (virtual lab): {description}")
+        await self.request("POST", path, body)
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            return await asyncio.wait_for(self._exchange(method, path, body), CONTROL_TIMEOUT_S)
+        except TimeoutError:
+            raise LabError(f"the virtual station's control API did not answer {method} {path}") from None
+        except OSError as exc:
+            raise LabError(f"the virtual station's control API is unreachable: {exc.strerror or exc}") from None
+
+    async def _exchange(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            data = json.dumps(body).encode() if body is not None else b""
+            head = (
+                f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+            )
+            writer.write(head.encode() + data)
+            await writer.drain()
+            raw = await reader.read(1 << 20)
+        finally:
+            writer.close()
+        head_text, _, payload = raw.partition(b"\r\n\r\n")
+        status_line = head_text.split(b"\r\n", 1)[0].decode("latin-1")
+        parts = status_line.split(" ", 2)
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        try:
+            answer = json.loads(payload or b"{}")
+        except json.JSONDecodeError:
+            answer = {"error": payload[:200].decode("utf-8", "replace")}
+        if status != 200:
+            raise LabError(f"the virtual station refused {method} {path}: {answer.get('error', status_line)}")
+        return answer if isinstance(answer, dict) else {"value": answer}
+
+
+class OperatorDut:
+    """A real lab without an EV emulator driver: each manual action is a prompt the operator confirms."""
+
+    def __init__(self, evidence: Evidence, timeout_s: float) -> None:
+        self.evidence, self.timeout_s = evidence, timeout_s
+
+    async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._ask(f"Plug the EV into EVSE {evse_id}, connector {connector_id}")
+
+    async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._ask(f"Unplug the EV from EVSE {evse_id}, connector {connector_id}")
+
+    async def present_id_token(self, token: IdTokenSpec, evse_id: int = 1) -> None:
+        await self._ask(f"Present idToken {token.id_token} ({token.type}) at EVSE {evse_id}")
+
+    async def ev_suspend(self, evse_id: int = 1) -> None:
+        await self._ask(f"Make the EV on EVSE {evse_id} suspend charging")
+
+    async def ev_resume(self, evse_id: int = 1) -> None:
+        await self._ask(f"Make the EV on EVSE {evse_id} resume charging")
+
+    async def power_cycle(self) -> None:
+        await self._ask("Power cycle the charging station (switch it off and on)")
+
+    async def restore_baseline(self) -> bool:
+        await self._ask("Bring the station to idle: no EV plugged, no transaction, every EVSE operative")
+        return False
+
+    async def _ask(self, instruction: str) -> None:
+        self.evidence.action(f"Manual action (operator): {instruction}")
+        try:
+            await asyncio.wait_for(_in_daemon_thread(instruction), self.timeout_s)
+        except TimeoutError:
+            raise LabError(f"the operator did not confirm '{instruction}' within {self.timeout_s:g} s") from None
+        except OSError:
+            raise LabError(f"manual action needed ('{instruction}') but no operator terminal is attached") from None
+
+
+def _in_daemon_thread(instruction: str) -> asyncio.Future[None]:
+    """Wait for the operator on a daemon thread, so an unanswered prompt never keeps the process alive at exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+
+    def work() -> None:
+        try:
+            _prompt_on_tty(instruction)
+            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
+        except OSError as exc:
+            loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
+
+    threading.Thread(target=work, name="operator-prompt", daemon=True).start()
+    return future
+
+
+def _prompt_on_tty(instruction: str) -> None:
+    # /dev/tty, not stdin: pytest captures stdin, and the operator sits at the terminal anyway.
+    with open("/dev/tty", "r+", encoding="utf-8") as tty:
+        tty.write(f"\n>>> MANUAL ACTION: {instruction}\n    press Enter when done ")
+        tty.flush()
+        tty.readline()

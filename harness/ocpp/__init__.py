@@ -1,0 +1,1 @@
+"""The CSMS role: OCPP-J framing, schema validation, server, expect/call API."""

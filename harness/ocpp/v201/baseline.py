@@ -1,0 +1,39 @@
+"""Before every case the station is Accepted, idle and fault-free (the general rule of the OCPP test labs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from harness.lab import Bench
+from harness.ocpp.messages import Predicate, Received
+from harness.verdict import DutTimeout
+
+STATUS_SETTLE_S = 2.0  # how long the baseline waits for each connector's status after boot
+
+
+async def reach_baseline(bench: Bench) -> None:
+    """Reset the DUT to its baseline and wait until it has booted and reported its connectors."""
+    channel = bench.csms.channel
+    timing = bench.lab.timing
+    channel.begin_case()
+    rebooted = await bench.actions.restore_baseline()
+    await channel.wait_connected(timing.boot_timeout_s)
+    if not rebooted:
+        return
+    await channel.expect("BootNotification", timeout=timing.boot_timeout_s, what="after the baseline power-up")
+    for evse in bench.dut.evses:
+        for connector in evse.connectors:
+            try:
+                await channel.expect(
+                    "StatusNotification", _is_connector(evse.id, connector.id), timeout=STATUS_SETTLE_S
+                )
+            except DutTimeout:
+                break  # cases that check the boot report will catch this; the baseline only waits for it
+    await asyncio.sleep(0.1)
+
+
+def _is_connector(evse_id: int, connector_id: int) -> Predicate:
+    def match(received: Received) -> bool:
+        return received.get("evseId") == evse_id and received.get("connectorId") == connector_id
+
+    return match

@@ -1,0 +1,92 @@
+"""The pytest plugin (registered as a pytest11 entry point): options, the `tc` marker, fixtures.
+
+It stays inert unless a lab is given (`--lab` or the `harness_lab` ini key); then a HarnessSession is registered and
+owns the run. The work lives in plain modules; this file only wires them to pytest.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.config import Dut, LabTiming, TestConfiguration
+from harness.dut import DutActions
+from harness.ocpp.channel import StationChannel
+from harness.ocpp.v201.states import CaseContext
+from harness.plugin.session import SESSION_KEY, HarnessSession
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "EV charging conformance harness")
+    options = [
+        ("--lab", "harness_lab", "lab setup file (lab_setup/virtual.yaml for the virtual lab)"),
+        ("--dut", "harness_dut", "DUT profile (default: the lab's default_dut)"),
+        ("--profile", "harness_profile", "certification profile name or file (default: every test case)"),
+        ("--out", "harness_out", "run directory (default: runs/<timestamp>)"),
+    ]
+    for flag, dest, help_text in options:
+        group.addoption(flag, dest=dest, default=None, help=help_text)
+        parser.addini(dest, help_text)
+    group.addoption(
+        "--virtual-fault", dest="harness_faults", action="append", default=[], metavar="NAME",
+        help="start the virtual station with this named fault (repeatable)",
+    )  # fmt: skip
+    group.addoption(
+        "--harness-progress", dest="harness_progress", action="store_true",
+        help="print one line per finished test case instead of pytest's progress (used by `harness run`)",
+    )  # fmt: skip
+    group.addoption("--harness-command", dest="harness_command", default=None, help="command line recorded in run.json")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "tc(id, title, standard, block, use_cases, requirements, needs): a conformance test case"
+    )
+    lab = config.getoption("harness_lab") or config.getini("harness_lab")
+    if lab:
+        session = HarnessSession.from_config(config, lab)
+        config.stash[SESSION_KEY] = session
+        config.pluginmanager.register(session, "harness-session")
+
+
+def _session(request: pytest.FixtureRequest) -> HarnessSession:
+    session = request.config.stash.get(SESSION_KEY, None)
+    if session is None:
+        raise pytest.UsageError("conformance test cases need a lab: pass --lab lab_setup/virtual.yaml")
+    return session
+
+
+@pytest.fixture
+def csms(request: pytest.FixtureRequest) -> StationChannel:
+    """The CSMS role's conversation with the DUT: expect, call, respond."""
+    return _session(request).require_bench().csms.channel
+
+
+@pytest.fixture
+def dut(request: pytest.FixtureRequest) -> DutActions:
+    """Manual actions on the DUT (plug in, present an idToken, power cycle, …)."""
+    return _session(request).require_bench().actions
+
+
+@pytest.fixture
+def cfg(request: pytest.FixtureRequest) -> TestConfiguration:
+    """The DUT profile's test configuration: tokens, intervals, the EVSE under test."""
+    return _session(request).dut.test_configuration
+
+
+@pytest.fixture
+def dut_profile(request: pytest.FixtureRequest) -> Dut:
+    return _session(request).dut
+
+
+@pytest.fixture
+def ctx(request: pytest.FixtureRequest) -> CaseContext:
+    """The whole scenario context (csms, dut, cfg, timing, DUT profile) for the reusable states."""
+    session = _session(request)
+    bench = session.require_bench()
+    return CaseContext(bench.csms.channel, bench.actions, session.dut.test_configuration, session.lab.timing, session.dut)
+
+
+@pytest.fixture
+def timing(request: pytest.FixtureRequest) -> LabTiming:
+    """The lab's timeouts and tolerances."""
+    return _session(request).lab.timing

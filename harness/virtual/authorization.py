@@ -1,0 +1,165 @@
+"""Authorization of idTokens (C01), local stop (E07) and remote start/stop (F01-F03)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from harness.virtual import dm_catalog as dmc
+from harness.virtual import faults as F
+from harness.virtual.clock import Clock
+from harness.virtual.device_model import DeviceModel
+from harness.virtual.evse import Authorization, Evse
+from harness.virtual.faults import FaultSet
+from harness.virtual.outbox import Outbox
+from harness.virtual.transactions import TransactionEngine
+
+log = logging.getLogger("harness.virtual")
+
+Spawn = Callable[[Coroutine[Any, Any, None]], None]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The CSMS's opinion of an idToken."""
+
+    accepted: bool
+    status: str
+    group_id: dict[str, Any] | None = None
+
+
+def same_token(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    return a is not None and b is not None and a.get("idToken") == b.get("idToken") and a.get("type") == b.get("type")
+
+
+class Authorizer:
+    """Turns presented idTokens and remote requests into EVSE authorizations."""
+
+    def __init__(self, dm: DeviceModel, clock: Clock, faults: FaultSet, outbox: Outbox, engine: TransactionEngine,
+                 online: Callable[[], bool], spawn: Spawn) -> None:
+        self._dm = dm
+        self._clock = clock
+        self._faults = faults
+        self._outbox = outbox
+        self._engine = engine
+        self._online = online
+        self._spawn = spawn
+
+    async def check(self, token: dict[str, Any]) -> Verdict:
+        """AuthorizeRequest (C01.FR.02), unless authorization is switched off."""
+        if not self._dm.get_bool(dmc.AUTH_ENABLED):
+            return Verdict(True, "Accepted")
+        if not self._online():
+            log.info("idToken %s not authorized: the station is offline", token.get("idToken"))
+            return Verdict(False, "Offline")
+        outcome = await self._outbox.put("Authorize", {"idToken": token})
+        if not outcome.ok:
+            return Verdict(False, "NoResponse")
+        info = outcome.payload["idTokenInfo"]
+        status = str(info["status"])
+        accepted = status == "Accepted" or self._faults.active(F.AUTHORIZE_IGNORED)
+        log.info("idToken %s: %s", token.get("idToken"), status)
+        return Verdict(accepted, status, info.get("groupIdToken"))
+
+    def present(self, evse: Evse, token: dict[str, Any]) -> None:
+        """A driver holds `token` to the reader of `evse`."""
+        auth = evse.auth
+        if auth is not None and same_token(auth.id_token, token):
+            self._stop_or_withdraw(evse, token)
+            return
+        if not evse.operative or evse.authorizing:
+            log.info("EVSE %d is inoperative or busy authorizing: idToken ignored", evse.id)
+            return
+        evse.authorizing = True
+        self._spawn(self._present_flow(evse, token))
+
+    async def _present_flow(self, evse: Evse, token: dict[str, Any]) -> None:
+        try:
+            verdict = await self.check(token)
+        finally:
+            evse.authorizing = False
+        if not verdict.accepted:
+            return
+        auth = evse.auth
+        if auth is not None:
+            # Another driver's token: it may stop the session only as a member of the same group (C01.FR.03).
+            if verdict.group_id is not None and verdict.group_id == auth.group_id:
+                self._stop_or_withdraw(evse, token)
+            return
+        self.grant(evse, token, verdict.group_id, trigger="Authorized")
+
+    def grant(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None, *, trigger: str,
+              remote_start_id: int | None = None) -> None:
+        """Authorize `evse` to charge with `token`; without a cable the authorization waits EVConnectionTimeOut."""
+        deadline = None
+        if evse.plugged_connector() is None:
+            deadline = self._clock.monotonic() + self._dm.get_int(dmc.EV_CONNECTION_TIMEOUT)
+        evse.auth = Authorization(token, group_id, remote_start_id, remote_pending=remote_start_id is not None,
+                                  cable_deadline=deadline)
+        evse.session_closed = False
+        evse.evse_suspended = False
+        self._engine.evaluate(evse, trigger)
+
+    def _stop_or_withdraw(self, evse: Evse, token: dict[str, Any]) -> None:
+        """The authorizing token again: stop the transaction (E07) or, before one started, withdraw."""
+        evse.auth = None
+        tx = evse.tx
+        if tx is None:
+            log.info("EVSE %d: authorization withdrawn", evse.id)
+            self._engine.evaluate(evse, "StopAuthorized")
+            return
+        tx.stopped_reason_hint = "Local"
+        self._engine.evaluate(evse, "StopAuthorized", stopped_reason="Local", force_update=True, id_token=token)
+
+    def remote_start(self, evses: list[Evse], request: dict[str, Any], registered: bool) -> dict[str, Any]:
+        """RequestStartTransaction (F01/F02): the response now, the authorization after it."""
+        if not registered and not self._faults.active(F.BOOT_PENDING_ALLOWS_START):
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "NotAccepted"}}
+        evse = self._pick_evse(evses, request.get("evseId"))
+        if evse is None:
+            return {"status": "Rejected"}
+        response: dict[str, Any] = {"status": "Accepted"}
+        if evse.tx is not None:
+            response["transactionId"] = evse.tx.id
+        if not self._faults.active(F.REMOTE_START_IGNORED):
+            evse.authorizing = True
+            self._spawn(self._remote_flow(evse, request["idToken"], int(request["remoteStartId"])))
+        return response
+
+    @staticmethod
+    def _pick_evse(evses: list[Evse], evse_id: int | None) -> Evse | None:
+        def free(evse: Evse) -> bool:
+            return evse.operative and evse.auth is None and not evse.authorizing
+        if evse_id is None:
+            # Prefer an EVSE where an EV already waits for authorization.
+            candidates = [e for e in evses if free(e)]
+            waiting = [e for e in candidates if e.plugged_connector() is not None]
+            return next(iter(waiting or candidates), None)
+        evse = next((e for e in evses if e.id == evse_id), None)
+        return evse if evse is not None and free(evse) else None
+
+    async def _remote_flow(self, evse: Evse, token: dict[str, Any], remote_start_id: int) -> None:
+        try:
+            verdict = Verdict(True, "Accepted")
+            if self._dm.get_bool(dmc.AUTHORIZE_REMOTE_START):
+                verdict = await self.check(token)
+        finally:
+            evse.authorizing = False
+        if verdict.accepted and evse.auth is None:
+            self.grant(evse, token, verdict.group_id, trigger="RemoteStart", remote_start_id=remote_start_id)
+
+    def remote_stop(self, evses: list[Evse], transaction_id: str) -> tuple[str, Callable[[], None] | None]:
+        """RequestStopTransaction (F03): the status, and the stop to run once the response is sent."""
+        evse = next((e for e in evses if e.tx is not None and e.tx.id == transaction_id), None)
+        if evse is None:
+            status = "Accepted" if self._faults.active(F.REMOTE_STOP_UNKNOWN_ACCEPTED) else "Rejected"
+            return status, None
+        if self._faults.active(F.REMOTE_STOP_IGNORED):
+            return "Accepted", None
+
+        def stop() -> None:
+            if evse.tx is not None and evse.tx.id == transaction_id:
+                self._engine.end(evse, "RemoteStop", "Remote")
+        return "Accepted", stop

@@ -1,0 +1,115 @@
+"""`harness virtual-station`: run the virtual OCPP 2.0.1 charging station on its own."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+from harness.virtual.control_api import ControlApi
+from harness.virtual.dm_catalog import StationIdentity
+from harness.virtual.faults import CATALOGUE, FaultSet, UnknownFault
+from harness.virtual.station import Station, StationConfig
+
+log = logging.getLogger("harness.virtual")
+
+MAX_EVSES = 32
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness virtual-station",
+        description="Run the virtual OCPP 2.0.1 charging station against a CSMS, optionally with named faults.")
+    parser.add_argument("--csms-url", default="ws://127.0.0.1:9000/ocpp",
+                        help="CSMS WebSocket URL; the station appends /<identity> (default %(default)s)")
+    parser.add_argument("--identity", default="VS-0001", help="station identity (default %(default)s)")
+    parser.add_argument("--password", help="HTTP Basic password (security profile 1); no auth header if omitted")
+    parser.add_argument("--subprotocol", default="ocpp2.0.1", help="WebSocket subprotocol (default %(default)s)")
+    parser.add_argument("--evses", type=int, default=1, help="number of EVSEs, one connector each (default 1)")
+    parser.add_argument("--control-host", default="127.0.0.1", help="control API bind address (default %(default)s)")
+    parser.add_argument("--control-port", type=int, default=0, help="control API port, 0 = ephemeral (default 0)")
+    parser.add_argument("--vendor", default="OpenV2G Lab", help="vendorName (default %(default)s)")
+    parser.add_argument("--model", default="VirtualStation-1", help="model (default %(default)s)")
+    parser.add_argument("--serial", default="VS-0001-SN", help="serialNumber (default %(default)s)")
+    parser.add_argument("--firmware", default="0.1.0", help="firmwareVersion (default %(default)s)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="switch on a named fault (repeatable; see --list-faults)")
+    parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
+    parser.add_argument("--ready-file", type=Path,
+                        help='write {"control_port": N, "pid": P} here once the control API listens')
+    return parser
+
+
+def _problem(args: argparse.Namespace) -> str | None:
+    """One line describing invalid arguments, or None."""
+    url = urlparse(args.csms_url)
+    if url.scheme not in ("ws", "wss") or not url.hostname:
+        return f"--csms-url must be a ws:// or wss:// URL, got {args.csms_url!r}"
+    if not 1 <= args.evses <= MAX_EVSES:
+        return f"--evses must be between 1 and {MAX_EVSES}"
+    if not 0 <= args.control_port <= 65535:
+        return "--control-port must be between 0 and 65535"
+    if not args.identity or len(args.identity) > 48:
+        return "--identity must be 1 to 48 characters"
+    return None
+
+
+def write_ready_file(path: Path, port: int) -> None:
+    """Write the ready file atomically: readers see either nothing or the whole JSON."""
+    directory = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".ready-")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump({"control_port": port, "pid": os.getpid()}, handle)
+    os.replace(temporary, path)
+
+
+async def _serve(config: StationConfig, args: argparse.Namespace) -> int:
+    station = Station(config)
+    api = ControlApi(station, args.control_host, args.control_port)
+    try:
+        port = await api.start()
+    except OSError as exc:
+        log.error("cannot listen on %s:%d: %s", args.control_host, args.control_port, exc.strerror or exc)
+        return 3
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if args.ready_file is not None:
+            write_ready_file(args.ready_file, port)
+        await station.run(stop)
+    finally:
+        await api.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `harness virtual-station` and `python -m harness.virtual`."""
+    args = build_parser().parse_args(argv)
+    if args.list_faults:
+        for fault in CATALOGUE:
+            print(fault.name)
+        return 0
+    try:
+        faults = FaultSet(args.fault)
+    except UnknownFault as exc:
+        print(f"virtual-station: {exc}", file=sys.stderr)
+        return 2
+    problem = _problem(args)
+    if problem is not None:
+        print(f"virtual-station: {problem}", file=sys.stderr)
+        return 2
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+    identity = StationIdentity(args.identity, args.vendor, args.model, args.serial, args.firmware)
+    config = StationConfig(args.csms_url, identity, args.password, args.subprotocol, args.evses,
+                           tuple(faults.names))
+    return asyncio.run(_serve(config, args))

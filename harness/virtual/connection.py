@@ -1,0 +1,137 @@
+"""The WebSocket link to the CSMS (Part 4 §3 and §5): connect, authenticate, reconnect with back-off.
+
+The first attempt after start, power cycle or reset is immediate (or after the short reboot pause); after a
+failed or lost connection the OCPPCommCtrlr RetryBackOff* variables set the wait, doubling on each failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+from websockets.typing import Subprotocol
+
+from harness.virtual import dm_catalog as dmc
+from harness.virtual.device_model import DeviceModel
+
+log = logging.getLogger("harness.virtual")
+
+MAX_BACKOFF_S = 300.0
+OPEN_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 2.0
+
+Session = Callable[[ClientConnection], Awaitable[None]]
+
+
+def station_url(csms_url: str, identity: str) -> str:
+    """The CSMS URL with the station identity appended as the last path segment (Part 4 §3.1.1)."""
+    return f"{csms_url.rstrip('/')}/{quote(identity, safe='')}"
+
+
+def basic_auth(identity: str, password: str) -> str:
+    """The Authorization header value of security profile 1 (user = identity)."""
+    return "Basic " + base64.b64encode(f"{identity}:{password}".encode()).decode("ascii")
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, InvalidStatus):
+        return f"HTTP {exc.response.status_code}"
+    return str(exc) or type(exc).__name__
+
+
+class Link:
+    """Keeps one WebSocket open to the CSMS and hands each new connection to a session coroutine."""
+
+    def __init__(self, url: str, identity: str, subprotocol: str, password: str | None, dm: DeviceModel) -> None:
+        self.url = station_url(url, identity)
+        self._identity = identity
+        self._subprotocol = subprotocol
+        self._password = password
+        self._dm = dm
+        self._ws: ClientConnection | None = None
+        self._wake = asyncio.Event()
+        self._planned_delay: float | None = 0.0  # the very first attempt is immediate
+        self._closing: set[asyncio.Task[None]] = set()
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None
+
+    def _backoff_s(self, failures: int) -> float:
+        doublings = min(failures - 1, self._dm.get_int(dmc.RETRY_REPEAT_TIMES))
+        wait = self._dm.get_int(dmc.RETRY_WAIT_MINIMUM) * 2**doublings
+        jitter = random.uniform(0, self._dm.get_int(dmc.RETRY_RANDOM_RANGE))
+        return min(float(wait) + jitter, MAX_BACKOFF_S)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, unless a reboot or power cycle asks for an earlier attempt."""
+        if seconds <= 0:
+            return
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def run(self, session: Session) -> None:
+        """Connect, run `session` while connected, and reconnect forever."""
+        failures = 0
+        while True:
+            planned, self._planned_delay = self._planned_delay, None
+            await self._pause(planned if planned is not None else self._backoff_s(max(failures, 1)))
+            if self._planned_delay is not None:
+                continue  # a reboot arrived while waiting: honour its own delay
+            ws = await self._open()
+            if ws is None:
+                failures += 1
+                continue
+            failures = 0
+            self._ws = ws
+            log.info("connected to %s (%s)", self.url, ws.subprotocol)
+            try:
+                await session(ws)
+            finally:
+                self._ws = None
+                log.info("connection closed (code %s)", ws.close_code)
+            if self._planned_delay is None:
+                failures = 1
+
+    async def _open(self) -> ClientConnection | None:
+        headers = {"Authorization": basic_auth(self._identity, self._password)} if self._password else None
+        try:
+            ws = await connect(self.url, subprotocols=[Subprotocol(self._subprotocol)], additional_headers=headers,
+                               open_timeout=OPEN_TIMEOUT_S, close_timeout=CLOSE_TIMEOUT_S, proxy=None,
+                               compression=None)
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            log.warning("cannot connect to %s: %s", self.url, describe(exc))
+            return None
+        if ws.subprotocol != self._subprotocol:
+            log.warning("CSMS did not accept subprotocol %s; closing", self._subprotocol)
+            await ws.close()
+            return None
+        return ws
+
+    def drop(self, *, abort: bool, delay_s: float) -> None:
+        """End the current connection (power loss: abort; reset: close handshake) and reconnect after `delay_s`."""
+        self._planned_delay = delay_s
+        self._wake.set()
+        ws = self._ws
+        if ws is None:
+            return
+        if abort:
+            ws.transport.abort()
+            return
+        task = asyncio.ensure_future(ws.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        """Shutdown: close the connection with a normal close frame."""
+        ws = self._ws
+        if ws is not None:
+            await ws.close()

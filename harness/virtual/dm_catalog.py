@@ -1,0 +1,198 @@
+"""The variables the virtual station implements, as data (names from the 2.0.1 Part 2 appendix dm_components_vars).
+
+The constants name the variables the station's behaviour reads, so code never spells a component by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.virtual.device_model import VariableKey, VariableSpec, key
+
+MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")
+TX_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer")
+AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faulted")
+TIME_SOURCES = ("Heartbeat", "NTP", "GPS", "RealTimeClock", "MobileNetwork", "RadioTimeTransmitter")
+
+HEARTBEAT_INTERVAL = key("OCPPCommCtrlr", "HeartbeatInterval")
+OFFLINE_THRESHOLD = key("OCPPCommCtrlr", "OfflineThreshold")
+MESSAGE_TIMEOUT = key("OCPPCommCtrlr", "MessageTimeout", "Default")
+MESSAGE_ATTEMPTS_TX = key("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent")
+MESSAGE_ATTEMPT_INTERVAL_TX = key("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+RETRY_WAIT_MINIMUM = key("OCPPCommCtrlr", "RetryBackOffWaitMinimum")
+RETRY_RANDOM_RANGE = key("OCPPCommCtrlr", "RetryBackOffRandomRange")
+RETRY_REPEAT_TIMES = key("OCPPCommCtrlr", "RetryBackOffRepeatTimes")
+AUTH_ENABLED = key("AuthCtrlr", "Enabled")
+AUTHORIZE_REMOTE_START = key("AuthCtrlr", "AuthorizeRemoteStart")
+TX_START_POINT = key("TxCtrlr", "TxStartPoint")
+TX_STOP_POINT = key("TxCtrlr", "TxStopPoint")
+EV_CONNECTION_TIMEOUT = key("TxCtrlr", "EVConnectionTimeOut")
+STOP_TX_ON_INVALID_ID = key("TxCtrlr", "StopTxOnInvalidId")
+TX_STARTED_MEASURANDS = key("SampledDataCtrlr", "TxStartedMeasurands")
+TX_UPDATED_MEASURANDS = key("SampledDataCtrlr", "TxUpdatedMeasurands")
+TX_ENDED_MEASURANDS = key("SampledDataCtrlr", "TxEndedMeasurands")
+TX_UPDATED_INTERVAL = key("SampledDataCtrlr", "TxUpdatedInterval")
+TX_ENDED_INTERVAL = key("SampledDataCtrlr", "TxEndedInterval")
+ALIGNED_MEASURANDS = key("AlignedDataCtrlr", "Measurands")
+ALIGNED_INTERVAL = key("AlignedDataCtrlr", "Interval")
+ALIGNED_TX_ENDED_MEASURANDS = key("AlignedDataCtrlr", "TxEndedMeasurands")
+ALIGNED_TX_ENDED_INTERVAL = key("AlignedDataCtrlr", "TxEndedInterval")
+ALIGNED_SEND_DURING_IDLE = key("AlignedDataCtrlr", "SendDuringIdle")
+ITEMS_PER_REPORT = key("DeviceDataCtrlr", "ItemsPerMessage", "GetReport")
+ITEMS_PER_GET = key("DeviceDataCtrlr", "ItemsPerMessage", "GetVariables")
+ITEMS_PER_SET = key("DeviceDataCtrlr", "ItemsPerMessage", "SetVariables")
+BYTES_PER_GET = key("DeviceDataCtrlr", "BytesPerMessage", "GetVariables")
+BYTES_PER_SET = key("DeviceDataCtrlr", "BytesPerMessage", "SetVariables")
+CLOCK_DATETIME = key("ClockCtrlr", "DateTime")
+STATION_AVAILABILITY = key("ChargingStation", "AvailabilityState")
+
+
+def evse_availability(evse_id: int) -> VariableKey:
+    return key("EVSE", "AvailabilityState", evse=evse_id)
+
+
+def evse_power(evse_id: int) -> VariableKey:
+    return key("EVSE", "Power", evse=evse_id)
+
+
+def connector_availability(evse_id: int, connector_id: int) -> VariableKey:
+    return key("Connector", "AvailabilityState", evse=evse_id, connector=connector_id)
+
+
+@dataclass(frozen=True)
+class StationIdentity:
+    """What the station says about itself in BootNotification and the device model."""
+
+    identity: str
+    vendor: str
+    model: str
+    serial: str
+    firmware: str
+
+
+def _integer(variable: VariableKey, default: int, low: int, high: int, *, unit: str | None = None,
+             mutability: str = "ReadWrite") -> VariableSpec:
+    return VariableSpec(variable, "integer", mutability, str(default), unit, low, high)
+
+
+def _boolean(variable: VariableKey, default: bool, *, mutability: str = "ReadWrite",
+             values: tuple[str, ...] = ()) -> VariableSpec:
+    return VariableSpec(variable, "boolean", mutability, "true" if default else "false", values=values)
+
+
+def _members(variable: VariableKey, default: str, values: tuple[str, ...], *, allow_empty: bool) -> VariableSpec:
+    return VariableSpec(variable, "MemberList", "ReadWrite", default, values=values, allow_empty=allow_empty)
+
+
+def _readonly(variable: VariableKey, data_type: str, default: str) -> VariableSpec:
+    return VariableSpec(variable, data_type, "ReadOnly", default)
+
+
+def _communication() -> list[VariableSpec]:
+    return [
+        _integer(HEARTBEAT_INTERVAL, 60, 1, 86400, unit="s"),
+        _integer(OFFLINE_THRESHOLD, 180, 0, 86400, unit="s"),
+        # ReadOnly: TC_B_39_CS expects a set of MessageTimeout(Default) to be Rejected.
+        _integer(MESSAGE_TIMEOUT, 10, 1, 300, unit="s", mutability="ReadOnly"),
+        _integer(MESSAGE_ATTEMPTS_TX, 3, 1, 10),
+        _integer(MESSAGE_ATTEMPT_INTERVAL_TX, 5, 0, 600, unit="s"),
+        _integer(RETRY_WAIT_MINIMUM, 1, 0, 3600, unit="s"),
+        _integer(RETRY_RANDOM_RANGE, 1, 0, 3600, unit="s"),
+        _integer(RETRY_REPEAT_TIMES, 3, 0, 20),
+        _integer(key("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"), 3, 1, 100),
+        _readonly(key("OCPPCommCtrlr", "NetworkConfigurationPriority"), "string", "1"),
+        _integer(key("OCPPCommCtrlr", "ResetRetries"), 1, 0, 10),
+        VariableSpec(key("OCPPCommCtrlr", "FileTransferProtocols"), "MemberList", "ReadOnly", "HTTPS",
+                     values=("HTTP", "HTTPS", "FTP", "FTPS", "SFTP")),
+        _boolean(key("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"), True, mutability="ReadOnly"),
+    ]
+
+
+def _authorization() -> list[VariableSpec]:
+    return [
+        _boolean(AUTH_ENABLED, True),
+        _boolean(AUTHORIZE_REMOTE_START, True),
+        _boolean(key("AuthCtrlr", "LocalAuthorizeOffline"), True),
+        _boolean(key("AuthCtrlr", "LocalPreAuthorize"), False),
+        # There is no authorization cache, so it can only be reported and set as disabled.
+        _boolean(key("AuthCacheCtrlr", "Enabled"), False, values=("false",)),
+    ]
+
+
+def _transactions() -> list[VariableSpec]:
+    return [
+        _members(TX_START_POINT, "PowerPathClosed", TX_POINTS, allow_empty=False),
+        _members(TX_STOP_POINT, "EVConnected,Authorized", TX_POINTS, allow_empty=False),
+        _integer(EV_CONNECTION_TIMEOUT, 30, 1, 3600, unit="s"),
+        _boolean(STOP_TX_ON_INVALID_ID, True),
+        _boolean(key("TxCtrlr", "StopTxOnEVSideDisconnect"), True, mutability="ReadOnly"),
+    ]
+
+
+def _metering() -> list[VariableSpec]:
+    energy = "Energy.Active.Import.Register"
+    return [
+        _members(TX_STARTED_MEASURANDS, energy, MEASURANDS, allow_empty=True),
+        _members(TX_UPDATED_MEASURANDS, f"{energy},Power.Active.Import", MEASURANDS, allow_empty=True),
+        _members(TX_ENDED_MEASURANDS, energy, MEASURANDS, allow_empty=True),
+        _integer(TX_UPDATED_INTERVAL, 0, 0, 86400, unit="s"),
+        _integer(TX_ENDED_INTERVAL, 0, 0, 86400, unit="s"),
+        _members(ALIGNED_MEASURANDS, energy, MEASURANDS, allow_empty=True),
+        _integer(ALIGNED_INTERVAL, 0, 0, 86400, unit="s"),
+        _members(ALIGNED_TX_ENDED_MEASURANDS, energy, MEASURANDS, allow_empty=True),
+        _integer(ALIGNED_TX_ENDED_INTERVAL, 0, 0, 86400, unit="s"),
+        _boolean(ALIGNED_SEND_DURING_IDLE, False),
+    ]
+
+
+def _device_data() -> list[VariableSpec]:
+    return [
+        _integer(ITEMS_PER_REPORT, 10, 1, 10, mutability="ReadOnly"),
+        _integer(ITEMS_PER_GET, 50, 1, 50, mutability="ReadOnly"),
+        _integer(ITEMS_PER_SET, 50, 1, 50, mutability="ReadOnly"),
+        _integer(key("DeviceDataCtrlr", "BytesPerMessage", "GetReport"), 65000, 1, 65000, mutability="ReadOnly"),
+        _integer(BYTES_PER_GET, 65000, 1, 65000, mutability="ReadOnly"),
+        _integer(BYTES_PER_SET, 65000, 1, 65000, mutability="ReadOnly"),
+        VariableSpec(CLOCK_DATETIME, "dateTime", "ReadOnly", dynamic=True),
+        VariableSpec(key("ClockCtrlr", "TimeSource"), "SequenceList", "ReadWrite", "Heartbeat", values=TIME_SOURCES),
+    ]
+
+
+def _security(ident: StationIdentity) -> list[VariableSpec]:
+    return [
+        _integer(key("SecurityCtrlr", "SecurityProfile"), 1, 0, 3, mutability="ReadOnly"),
+        VariableSpec(key("SecurityCtrlr", "Identity"), "string", "ReadWrite", ident.identity, max_limit=48),
+        VariableSpec(key("SecurityCtrlr", "OrganizationName"), "string", "ReadWrite", ident.vendor, max_limit=64),
+        _integer(key("SecurityCtrlr", "CertificateEntries"), 0, 0, 100, mutability="ReadOnly"),
+    ]
+
+
+def _topology(ident: StationIdentity, evse_ids: list[int], rated_power_w: float) -> list[VariableSpec]:
+    specs = [
+        VariableSpec(STATION_AVAILABILITY, "OptionList", "ReadOnly", values=AVAILABILITY_STATES, dynamic=True),
+        _boolean(key("ChargingStation", "Available"), True, mutability="ReadOnly"),
+        _readonly(key("ChargingStation", "Model"), "string", ident.model),
+        _readonly(key("ChargingStation", "VendorName"), "string", ident.vendor),
+        _integer(key("ChargingStation", "SupplyPhases"), 3, 0, 3, mutability="ReadOnly"),
+    ]
+    for evse_id in evse_ids:
+        specs += [
+            VariableSpec(evse_availability(evse_id), "OptionList", "ReadOnly", values=AVAILABILITY_STATES,
+                         dynamic=True),
+            _boolean(key("EVSE", "Available", evse=evse_id), True, mutability="ReadOnly"),
+            VariableSpec(evse_power(evse_id), "decimal", "ReadOnly", unit="W", min_limit=0.0,
+                         max_limit=rated_power_w, dynamic=True),
+            _integer(key("EVSE", "SupplyPhases", evse=evse_id), 3, 0, 3, mutability="ReadOnly"),
+            VariableSpec(connector_availability(evse_id, 1), "OptionList", "ReadOnly", values=AVAILABILITY_STATES,
+                         dynamic=True),
+            _boolean(key("Connector", "Available", evse=evse_id, connector=1), True, mutability="ReadOnly"),
+            _readonly(key("Connector", "ConnectorType", evse=evse_id, connector=1), "string", "cType2"),
+            _integer(key("Connector", "SupplyPhases", evse=evse_id, connector=1), 3, 0, 3, mutability="ReadOnly"),
+        ]
+    return specs
+
+
+def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: float) -> list[VariableSpec]:
+    """Every variable of a station with the given identity and EVSEs (one connector each)."""
+    return (_communication() + _authorization() + _transactions() + _metering() + _device_data()
+            + _security(ident) + _topology(ident, evse_ids, rated_power_w))

@@ -1,0 +1,192 @@
+"""Answers to the CALLs a CSMS sends to the station (B05-B07, B11/B12, F01-F06, G03/G04)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from harness.virtual import dm_catalog as dmc
+from harness.virtual import faults as F
+from harness.virtual.device_model import VariableKey
+from harness.virtual.metering import meter_value
+from harness.virtual.rpc import Reply
+
+if TYPE_CHECKING:
+    from harness.virtual.evse import Evse
+    from harness.virtual.station import Station
+
+log = logging.getLogger("harness.virtual")
+
+Action = Callable[[dict[str, Any]], Reply]
+# A TriggerMessage handler: given the target EVSEs, what to send after the response (None: Rejected).
+Trigger = Callable[[list["Evse"], dict[str, Any] | None], Callable[[], None] | None]
+
+
+class CsmsRequests:
+    """Routes an incoming CALL to the part of the station that owns the behaviour."""
+
+    def __init__(self, station: Station) -> None:
+        self._station = station
+        self._routes: dict[str, Action] = {
+            "GetVariables": self.get_variables,
+            "SetVariables": self.set_variables,
+            "GetBaseReport": self.get_base_report,
+            "Reset": self.reset,
+            "ChangeAvailability": self.change_availability,
+            "RequestStartTransaction": self.request_start,
+            "RequestStopTransaction": self.request_stop,
+            "TriggerMessage": self.trigger_message,
+        }
+
+    async def handle(self, action: str, payload: dict[str, Any]) -> Reply:
+        """Entry point for the RPC layer; the payload is already schema-valid."""
+        if self._station.boot.registration == "Rejected":
+            # B03.FR.08 / TC_B_30_CS: a Rejected station does not act on CSMS requests.
+            return Reply(error=("SecurityError", "the station is not accepted by the CSMS"))
+        route = self._routes.get(action)
+        if route is None:
+            return Reply(error=("NotSupported", f"{action} is not supported by this station"))
+        return route(payload)
+
+    def _too_big(self, payload: dict[str, Any], items: str, items_key: VariableKey,
+                 bytes_key: VariableKey) -> Reply | None:
+        dm = self._station.dm
+        if len(payload[items]) > dm.get_int(items_key):
+            return Reply(error=("OccurrenceConstraintViolation", f"more than ItemsPerMessage {items}"))
+        if len(json.dumps(payload)) > dm.get_int(bytes_key):
+            return Reply(error=("FormatViolation", "message longer than BytesPerMessage"))
+        return None
+
+    def get_variables(self, payload: dict[str, Any]) -> Reply:
+        refusal = self._too_big(payload, "getVariableData", dmc.ITEMS_PER_GET, dmc.BYTES_PER_GET)
+        if refusal is not None:
+            return refusal
+        return Reply({"getVariableResult": self._station.dm.get_variables(payload["getVariableData"])})
+
+    def set_variables(self, payload: dict[str, Any]) -> Reply:
+        refusal = self._too_big(payload, "setVariableData", dmc.ITEMS_PER_SET, dmc.BYTES_PER_SET)
+        if refusal is not None:
+            return refusal
+        return Reply({"setVariableResult": self._station.dm.set_variables(payload["setVariableData"])})
+
+    def get_base_report(self, payload: dict[str, Any]) -> Reply:
+        station = self._station
+        entries = station.dm.report(payload["reportBase"])
+        if not entries:
+            return Reply({"status": "EmptyResultSet"})
+        size = station.dm.get_int(dmc.ITEMS_PER_REPORT)
+        chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
+        request_id = payload["requestId"]
+
+        def send_report() -> None:
+            generated = station.clock.stamp()
+            for seq_no, chunk in enumerate(chunks):
+                station.outbox.put("NotifyReport", {"requestId": request_id, "generatedAt": generated,
+                                                    "seqNo": seq_no, "tbc": seq_no < len(chunks) - 1,
+                                                    "reportData": chunk})
+        return Reply({"status": "Accepted"}, then=send_report)
+
+    def reset(self, payload: dict[str, Any]) -> Reply:
+        station = self._station
+        if "evseId" in payload:
+            # Resetting a single EVSE is not offered (EVSE.AllowReset is not implemented).
+            return Reply({"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}})
+        if station.faults.active(F.RESET_NOT_PERFORMED):
+            return Reply({"status": "Accepted"})
+        busy = any(evse.tx is not None for evse in station.evses)
+        on_idle = payload["type"] == "OnIdle" and not station.faults.active(F.RESET_ONIDLE_INTERRUPTS_TRANSACTION)
+        if busy and on_idle:
+            log.info("Reset OnIdle scheduled until the transactions end")
+            station.reset_scheduled = True
+            return Reply({"status": "Scheduled"})
+        return Reply({"status": "Accepted"}, then=lambda: station.spawn(station.reset_now()))
+
+    def change_availability(self, payload: dict[str, Any]) -> Reply:
+        status, then = self._station.availability.change(payload)
+        return Reply({"status": status}, then=then)
+
+    def request_start(self, payload: dict[str, Any]) -> Reply:
+        station = self._station
+        registered = station.boot.registration == "Accepted"
+        return Reply(station.authorizer.remote_start(station.evses, payload, registered))
+
+    def request_stop(self, payload: dict[str, Any]) -> Reply:
+        status, then = self._station.authorizer.remote_stop(self._station.evses, payload["transactionId"])
+        return Reply({"status": status}, then=then)
+
+    def trigger_message(self, payload: dict[str, Any]) -> Reply:
+        """F06: answer first, then send the requested message."""
+        requested = payload["requestedMessage"]
+        target = payload.get("evse")
+        evses = self._station.evses
+        if target is not None and target.get("id", 0) != 0:
+            evses = [evse for evse in evses if evse.id == target["id"]]
+            if not evses:
+                return Reply({"status": "Rejected"})
+        if requested == "BootNotification":
+            boot = self._station.boot
+            if boot.registration == "Accepted":
+                return Reply({"status": "Rejected"})  # F06.FR.17
+            return Reply({"status": "Accepted"}, then=boot.trigger)
+        if not self._station.boot.ready:
+            return Reply({"status": "Rejected"})
+        trigger = self._triggers().get(requested)
+        if trigger is None:
+            return Reply({"status": "NotImplemented"})
+        then = trigger(evses, target)
+        return Reply({"status": "Rejected"}) if then is None else Reply({"status": "Accepted"}, then=then)
+
+    def _triggers(self) -> dict[str, Trigger]:
+        return {
+            "Heartbeat": self._trigger_simple("Heartbeat", {}),
+            "FirmwareStatusNotification": self._trigger_simple("FirmwareStatusNotification", {"status": "Idle"}),
+            "LogStatusNotification": self._trigger_simple("LogStatusNotification", {"status": "Idle"}),
+            "StatusNotification": self._trigger_status,
+            "MeterValues": self._trigger_meter_values,
+            "TransactionEvent": self._trigger_transaction,
+        }
+
+    def _trigger_simple(self, action: str, body: dict[str, Any]) -> Trigger:
+        outbox = self._station.outbox
+
+        def send() -> None:
+            outbox.put(action, dict(body))
+        return lambda evses, target: send
+
+    def _trigger_status(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
+        if target is None or "connectorId" not in target or len(evses) != 1:
+            return None
+        evse = evses[0]
+        connector = evse.connector(target["connectorId"])
+        if connector is None:
+            return None
+        station = self._station
+
+        def send() -> None:
+            station.outbox.put("StatusNotification", station.availability.payload(evse, connector))
+        return send
+
+    def _trigger_meter_values(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
+        station = self._station
+
+        def send() -> None:
+            measurands = station.dm.get_list(dmc.ALIGNED_MEASURANDS) or ["Energy.Active.Import.Register"]
+            for evse in evses:
+                sample = meter_value(evse.meter, measurands, "Trigger", station.clock.stamp())
+                if sample is not None:
+                    station.outbox.put("MeterValues", {"evseId": evse.id, "meterValue": [sample]})
+        return send
+
+    def _trigger_transaction(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
+        running = [evse for evse in evses if evse.tx is not None]
+        if not running:
+            return None
+        engine = self._station.engine
+
+        def send() -> None:
+            for evse in running:
+                engine.trigger(evse)
+        return send
+

@@ -1,0 +1,105 @@
+"""The "manual actions" of Part 6 (plug in, present an idToken, power cycle ...) performed on the station."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from harness.virtual import faults as F
+from harness.virtual.evse import Connector, Evse
+
+if TYPE_CHECKING:
+    from harness.virtual.station import Station
+
+ID_TOKEN_TYPES = frozenset({"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
+                            "NoAuthorization"})
+ID_TOKEN_MAX_LENGTH = 36
+
+
+class ControlError(Exception):
+    """A manual action that cannot be done; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _int_field(body: dict[str, Any], name: str, default: int | None = None) -> int:
+    value = body.get(name, default)
+    if value is None:
+        raise ControlError(400, f"missing field {name}")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ControlError(400, f"field {name} must be an integer")
+    return value
+
+
+class ManualActions:
+    """What a lab technician (or the harness, through the control API) does to the station."""
+
+    def __init__(self, station: Station) -> None:
+        self._station = station
+
+    def _evse(self, body: dict[str, Any]) -> Evse:
+        evse_id = _int_field(body, "evse_id")
+        evse = next((e for e in self._station.evses if e.id == evse_id), None)
+        if evse is None:
+            raise ControlError(404, f"no EVSE {evse_id}")
+        return evse
+
+    def _connector(self, body: dict[str, Any]) -> tuple[Evse, Connector]:
+        evse = self._evse(body)
+        connector_id = _int_field(body, "connector_id", 1)
+        connector = evse.connector(connector_id)
+        if connector is None:
+            raise ControlError(404, f"no connector {connector_id} on EVSE {evse.id}")
+        return evse, connector
+
+    def plug(self, body: dict[str, Any]) -> None:
+        evse, connector = self._connector(body)
+        if evse.plugged_connector() is not None:
+            raise ControlError(409, f"an EV is already plugged in at EVSE {evse.id}")
+        station = self._station
+        connector.plugged = True
+        if evse.auth is not None:
+            evse.auth.cable_deadline = None
+        station.availability.report(evse, connector, silent=station.faults.active(F.STATUS_NOT_SENT_ON_PLUG))
+        station.engine.evaluate(evse, "CablePluggedIn")
+
+    def unplug(self, body: dict[str, Any]) -> None:
+        evse, connector = self._connector(body)
+        if not connector.plugged:
+            raise ControlError(409, f"no EV plugged in at EVSE {evse.id} connector {connector.id}")
+        connector.plugged = False
+        evse.ev_suspended = False
+        evse.session_closed = False
+        self._station.availability.report(evse, connector)
+        self._station.engine.evaluate(evse, "EVCommunicationLost", stopped_reason="EVDisconnected")
+
+    def present_id_token(self, body: dict[str, Any]) -> None:
+        evse = self._evse(body)
+        token = body.get("id_token")
+        token_type = body.get("type", "ISO14443")
+        if not isinstance(token, str) or not 0 < len(token) <= ID_TOKEN_MAX_LENGTH:
+            raise ControlError(400, f"id_token must be a string of 1 to {ID_TOKEN_MAX_LENGTH} characters")
+        if token_type not in ID_TOKEN_TYPES:
+            raise ControlError(400, f"type must be one of {', '.join(sorted(ID_TOKEN_TYPES))}")
+        self._station.authorizer.present(evse, {"idToken": token, "type": token_type})
+
+    def set_ev_suspended(self, body: dict[str, Any], suspended: bool) -> None:
+        evse = self._evse(body)
+        if evse.plugged_connector() is None:
+            raise ControlError(409, f"no EV plugged in at EVSE {evse.id}")
+        evse.ev_suspended = suspended
+        reason = "StoppedByEV" if suspended else None
+        self._station.engine.evaluate(evse, "ChargingStateChanged", stopped_reason=reason)
+
+    def state(self) -> dict[str, Any]:
+        station = self._station
+        evses = []
+        for evse in station.evses:
+            connectors = [{"id": c.id, "status": c.status(), "plugged": c.plugged} for c in evse.connectors]
+            evses.append({"id": evse.id, "operative": evse.operative, "connectors": connectors,
+                          "transaction_id": evse.tx.id if evse.tx is not None else None,
+                          "charging_state": evse.charging_state(), "power_w": evse.meter.reported_power_w,
+                          "energy_wh": evse.meter.register_wh})
+        return {"connected": station.link.connected, "registration": station.boot.registration,
+                "faults": station.faults.names, "evses": evses}

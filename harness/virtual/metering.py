@@ -1,0 +1,35 @@
+"""Meter values (J01, J02): which measurands the station can sample and how a MeterValue is shaped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from harness.virtual.power import NOMINAL_VOLTAGE_V, PowerMeter
+
+# measurand -> (unit of measure, reading)
+MEASURAND_READINGS: dict[str, tuple[str, Callable[[PowerMeter], float]]] = {
+    "Energy.Active.Import.Register": ("Wh", lambda meter: meter.register_wh),
+    "Power.Active.Import": ("W", lambda meter: meter.reported_power_w),
+    "Current.Import": ("A", lambda meter: meter.current_a),
+    "Voltage": ("V", lambda meter: NOMINAL_VOLTAGE_V),
+}
+
+
+def sampled_values(meter: PowerMeter, measurands: Iterable[str], context: str) -> list[dict[str, Any]]:
+    """One SampledValue per known measurand, each with measurand, context and unit."""
+    values = []
+    for measurand in measurands:
+        reading = MEASURAND_READINGS.get(measurand)
+        if reading is None:
+            continue
+        unit, read = reading
+        values.append({"value": read(meter), "context": context, "measurand": measurand,
+                       "unitOfMeasure": {"unit": unit}})
+    return values
+
+
+def meter_value(meter: PowerMeter, measurands: Iterable[str], context: str, timestamp: str) -> dict[str, Any] | None:
+    """A MeterValue, or None when no measurand is configured (sampledValue needs at least one item)."""
+    values = sampled_values(meter, measurands, context)
+    return {"timestamp": timestamp, "sampledValue": values} if values else None

@@ -1,0 +1,267 @@
+"""The virtual charging station: wires the parts together and owns power cycle, reboot and factory reset."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection
+
+from harness.virtual import dm_catalog as dmc
+from harness.virtual import faults as F
+from harness.virtual.aligned import AlignedSampler
+from harness.virtual.authorization import Authorizer
+from harness.virtual.availability import Availability
+from harness.virtual.boot import BootController
+from harness.virtual.clock import Clock
+from harness.virtual.connection import Link
+from harness.virtual.device_model import DeviceModel, VariableKey
+from harness.virtual.dm_catalog import StationIdentity
+from harness.virtual.evse import Evse, make_evses
+from harness.virtual.faults import FaultSet
+from harness.virtual.handlers import CsmsRequests
+from harness.virtual.outbox import Outbox
+from harness.virtual.power import RATED_POWER_W, STEP_S
+from harness.virtual.rpc import Rpc
+from harness.virtual.transactions import TransactionEngine
+
+log = logging.getLogger("harness.virtual")
+
+SLOW_REPLY_S = 12.0
+REBOOT_PAUSE_S = 0.3
+RESET_FLUSH_EXTRA_S = 2.0
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """Everything the command line decides about one station."""
+
+    csms_url: str
+    identity: StationIdentity
+    password: str | None = None
+    subprotocol: str = "ocpp2.0.1"
+    evse_count: int = 1
+    faults: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Station:
+    """One OCPP 2.0.1 charging station; `run` keeps it connected until asked to stop."""
+
+    def __init__(self, config: StationConfig) -> None:
+        self.config = config
+        self.faults = FaultSet(config.faults)
+        self.clock = Clock(omit_offset=self.faults.active(F.TIMESTAMP_WITHOUT_TIMEZONE))
+        self.evses: list[Evse] = make_evses(config.evse_count)
+        catalog = dmc.build_catalog(config.identity, [evse.id for evse in self.evses], RATED_POWER_W)
+        self.dm = DeviceModel(catalog, self.faults)
+        self.outbox = Outbox(attempts=lambda: self.dm.get_int(dmc.MESSAGE_ATTEMPTS_TX),
+                             attempt_interval_s=lambda: float(self.dm.get_int(dmc.MESSAGE_ATTEMPT_INTERVAL_TX)))
+        self.boot = BootController(config.identity, self.dm, self.faults, self.outbox, self._after_boot)
+        self.availability = Availability(self.evses, self.clock, self.faults, self.outbox)
+        self.engine = TransactionEngine(self.dm, self.clock, self.faults, self.outbox, self._online,
+                                        self._transaction_ended)
+        self.authorizer = Authorizer(self.dm, self.clock, self.faults, self.outbox, self.engine, self._online,
+                                     self.spawn)
+        self.aligned = AlignedSampler(self.dm, self.clock, self.outbox, self.engine, self.evses, self._online)
+        self.requests = CsmsRequests(self)
+        self.link = Link(config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm)
+        self.reset_scheduled = False
+        self._startup_event = "StartupOfTheDevice"
+        self._offline_since: float | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._bind_live_variables()
+        self.dm.on_change(self._variable_changed)
+
+    def _online(self) -> bool:
+        return self.link.connected and self.boot.ready
+
+    def _bind_live_variables(self) -> None:
+        self.dm.bind(dmc.CLOCK_DATETIME, self.clock.stamp)
+        self.dm.bind(dmc.STATION_AVAILABILITY,
+                     lambda: "Available" if self.availability.station_operative else "Unavailable")
+        for evse in self.evses:
+            self.dm.bind(dmc.evse_availability(evse.id), evse.availability_state)
+            self.dm.bind(dmc.evse_power(evse.id), evse.meter.power_text)
+            for connector in evse.connectors:
+                self.dm.bind(dmc.connector_availability(evse.id, connector.id), connector.status)
+
+    def _variable_changed(self, variable: VariableKey) -> None:
+        """Interval variables take effect at once (B05): restart the schedules that depend on them."""
+        now = self.clock.monotonic()
+        if variable == dmc.TX_UPDATED_INTERVAL:
+            interval = self.dm.get_int(variable)
+            for evse in self.evses:
+                if evse.tx is not None:
+                    evse.tx.next_periodic = now + interval if interval > 0 else None
+        elif variable == dmc.TX_ENDED_INTERVAL:
+            interval = self.dm.get_int(variable)
+            for evse in self.evses:
+                if evse.tx is not None:
+                    evse.tx.next_ended_sample = now + interval if interval > 0 else None
+        elif variable in (dmc.ALIGNED_INTERVAL, dmc.ALIGNED_TX_ENDED_INTERVAL):
+            self.aligned.reschedule()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run work that belongs to the running station; a power cycle cancels it."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("station task failed: %r", task.exception())
+
+    def _cancel_tasks(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Stay connected to the CSMS and keep the plant model ticking until `stop` is set."""
+        log.info("station %s starting, CSMS %s, faults: %s", self.config.identity.identity, self.link.url,
+                 ",".join(self.faults.names) or "none")
+        workers = [asyncio.ensure_future(self.link.run(self._session)), asyncio.ensure_future(self._tick())]
+        try:
+            await stop.wait()
+        finally:
+            log.info("station stopping")
+            if self.link.connected:
+                await asyncio.wait_for(self.link.close(), 3.0)
+            for task in [*workers, *self._tasks]:
+                task.cancel()
+            await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
+
+    async def _session(self, ws: ClientConnection) -> None:
+        slow = SLOW_REPLY_S if self.faults.active(F.SLOW_RESPONSE) else 0.0
+        rpc = Rpc(ws, self.requests.handle, message_timeout=lambda: float(self.dm.get_int(dmc.MESSAGE_TIMEOUT)),
+                  reply_delay_s=slow)
+        self._report_after_long_outage()
+        workers = [asyncio.ensure_future(self.boot.run(rpc)), asyncio.ensure_future(self.boot.heartbeat(rpc)),
+                   asyncio.ensure_future(self.outbox.run(rpc, self.boot.allowed))]
+        try:
+            await rpc.serve()
+        finally:
+            self._offline_since = self.clock.monotonic()
+            self.boot.disconnected()
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    def _report_after_long_outage(self) -> None:
+        """Back online without a reboot after more than OfflineThreshold: report every connector again."""
+        since, self._offline_since = self._offline_since, None
+        if since is None or self.boot.needs_boot:
+            return
+        if self.clock.monotonic() - since <= self.dm.get_int(dmc.OFFLINE_THRESHOLD):
+            return
+        for evse in self.evses:
+            for connector in evse.connectors:
+                connector.reported_status = connector.status()
+                self.outbox.put("StatusNotification", self.availability.payload(evse, connector))
+
+    async def _after_boot(self, rpc: Rpc) -> None:
+        """B01.FR.05: connector statuses, then the security event that tells why the station started."""
+        self.outbox.drop_action("StatusNotification")
+        await self.availability.report_all(rpc)
+        await rpc.call("SecurityEventNotification", {"type": self._startup_event, "timestamp": self.clock.stamp()})
+
+    async def _tick(self) -> None:
+        """The single 100 ms task: plant model, time-driven transaction changes, clock-aligned data."""
+        last = self.clock.monotonic()
+        while True:
+            await asyncio.sleep(STEP_S)
+            now = self.clock.monotonic()
+            step, last = min(now - last, 1.0), now
+            try:
+                for evse in self.evses:
+                    evse.meter.step(step)
+                    self.engine.tick(evse, now)
+                self.aligned.tick(self.clock.epoch())
+            except Exception:  # the plant model must keep running whatever one step did
+                log.exception("tick failed")
+
+    def _transaction_ended(self, evse: Evse) -> None:
+        self.availability.apply(evse, silent=self.availability.silent_after_change())
+        if self.reset_scheduled and all(e.tx is None for e in self.evses):
+            self.reset_scheduled = False
+            self.spawn(self._reboot_when_flushed("ScheduledReset"))
+
+    async def reset_now(self) -> None:
+        """Reset Immediate (B12.FR.02/E07.FR.03): end every transaction, deliver the events, reboot."""
+        for evse in self.evses:
+            if evse.tx is not None:
+                self.engine.end(evse, "ResetCommand", "ImmediateReset")
+        await self._reboot_when_flushed("RemoteReset")
+
+    async def _reboot_when_flushed(self, reason: str) -> None:
+        timeout = self.dm.get_int(dmc.MESSAGE_TIMEOUT) + RESET_FLUSH_EXTRA_S
+        await self.outbox.drained(lambda item: item.action == "TransactionEvent", timeout)
+        self.reboot(reason)
+
+    def _power_down(self) -> None:
+        """What a reboot and a power loss share: the volatile state is gone, the EV stays plugged."""
+        self._cancel_tasks()
+        self.reset_scheduled = False
+        for evse in self.evses:
+            evse.auth = None
+            evse.authorizing = False
+            evse.ev_engaged = False
+            evse.engage_at = None
+            evse.evse_suspended = False
+            evse.session_closed = evse.plugged_connector() is not None
+            evse.meter.stop_now()
+            for connector in evse.connectors:
+                connector.reported_status = None
+        self.outbox.drop_volatile()
+
+    def reboot(self, reason: str) -> None:
+        """A controlled reboot after Reset: close the connection normally, come back with `reason`."""
+        log.info("rebooting (%s)", reason)
+        for evse in self.evses:
+            if evse.tx is not None:
+                self.engine.end(evse, "AbnormalCondition", "Reboot", offline=True)
+        self._power_down()
+        for evse in self.evses:
+            self.availability.apply(evse, silent=True)
+        self._startup_event = "ResetOrReboot"
+        self.boot.restart(reason)
+        self.link.drop(abort=False, delay_s=REBOOT_PAUSE_S)
+
+    def power_cycle(self) -> None:
+        """Cut the power: drop the link without a close frame, end transactions as a power loss would."""
+        log.info("power cycle")
+        for evse in self.evses:
+            if evse.tx is not None:
+                self.engine.end(evse, "AbnormalCondition", "PowerLoss", offline=True)
+        self._power_down()
+        for evse in self.evses:
+            self.availability.apply(evse, silent=True)
+        self._startup_event = "StartupOfTheDevice"
+        self.boot.restart("PowerUp")
+        self.link.drop(abort=True, delay_s=0.0)
+
+    def factory_reset(self) -> None:
+        """Back to the state it left the factory in: no EV, no queue, default device model, all operative."""
+        log.info("factory reset")
+        self._cancel_tasks()
+        self.outbox.clear()
+        self.dm.factory_reset()
+        self.availability.station_operative = True
+        for evse in self.evses:
+            evse.tx = None
+            evse.ev_suspended = False
+            evse.requested_operative = True
+            evse.meter.register_offset_wh = 0.0
+            for connector in evse.connectors:
+                connector.plugged = False
+                connector.requested_operative = True
+        self._power_down()
+        for evse in self.evses:
+            self.availability.apply(evse, silent=True)
+        self.aligned.reschedule()
+        self._startup_event = "StartupOfTheDevice"
+        self.boot.restart("PowerUp")
+        self.link.drop(abort=True, delay_s=0.0)

@@ -1,0 +1,101 @@
+"""Block J, Meter values: clock-aligned (J01) and sampled (J02) meter data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from harness.catalogue import ocpp201_case
+from harness.checks import require, require_equal
+from harness.ocpp.messages import Received
+from harness.ocpp.v201 import states
+from harness.ocpp.v201.states import CaseContext
+from harness.ocpp.v201.steps import configure, read_variable
+
+BLOCK = "J Meter values"
+ENERGY = "Energy.Active.Import.Register"
+TIMESTAMP_SLACK_S = 0.5  # aligned timestamps come from the station's clock, so only rounding may differ
+
+
+def _check_sampled(meter_value: dict[str, Any], context: str, measurands: list[str], where: str) -> None:
+    """Tool validation shared by J cases: context of the first sample, one sample per configured measurand."""
+    sampled = meter_value.get("sampledValue") or []
+    require(bool(sampled), f"{where}: meterValue without sampledValue")
+    require_equal(sampled[0].get("context", "Sample.Periodic"), context, f"{where}: sampledValue[0].context")
+    present = {s.get("measurand", ENERGY) for s in sampled}
+    missing = [m for m in measurands if m not in present]
+    require(not missing, f"{where}: no sampledValue for the configured measurand {missing[0] if missing else ''}")
+
+
+async def _measurands(ctx: CaseContext, comp: str, var: str) -> list[str]:
+    value = await read_variable(ctx.csms, comp, var)
+    return [m.strip() for m in (value or ENERGY).split(",") if m.strip()]
+
+
+def _timestamp(received: Received) -> datetime:
+    return datetime.fromisoformat(str(received.get("meterValue.0.timestamp")))
+
+
+@ocpp201_case(
+    "TC_J_01_CS", "Clock-aligned meter values - no transaction", BLOCK, ["J01"],
+    ["J01.FR.01", "J01.FR.02", "J01.FR.03", "J01.FR.06", "J01.FR.07", "J01.FR.08", "J01.FR.14", "J01.FR.15"],
+    needs=["aligned_meter_values"],
+)  # fmt: skip
+async def test_TC_J_01_CS(ctx: CaseContext) -> None:
+    """With AlignedDataCtrlr.Interval set, an idle station sends Sample.Clock meter values at that interval."""
+    interval = ctx.cfg.aligned_interval_s
+    await configure(ctx.csms, [("AlignedDataCtrlr", "Interval", str(interval))])
+    measurands = await _measurands(ctx, "AlignedDataCtrlr", "Measurands")
+    received: list[Received] = []
+    while len(received) < 3:
+        message = await ctx.csms.expect("MeterValues", timeout=interval + ctx.timing.time_tolerance_s)
+        _check_sampled(message.get("meterValue.0", {}), "Sample.Clock", measurands, "MeterValuesRequest")
+        received.append(message)
+    stamps = sorted({_timestamp(m) for m in received})
+    for earlier, later in zip(stamps, stamps[1:]):
+        gap = (later - earlier).total_seconds()
+        require(
+            abs(gap - interval) <= TIMESTAMP_SLACK_S,
+            f"clock-aligned timestamps {earlier.isoformat()} and {later.isoformat()} are {gap:g} s apart; "
+            f"the configured interval is {interval} s",
+        )
+
+
+@ocpp201_case(
+    "TC_J_02_CS", "Clock-aligned meter values - transaction ongoing", BLOCK, ["J01"],
+    ["J01.FR.01", "J01.FR.02", "J01.FR.03", "J01.FR.06", "J01.FR.07", "J01.FR.08", "J01.FR.14", "J01.FR.15"],
+    needs=["aligned_meter_values", "local_authorization"],
+)  # fmt: skip
+async def test_TC_J_02_CS(ctx: CaseContext) -> None:
+    """During a transaction clock-aligned values come as TransactionEvent MeterValueClock (or MeterValues)."""
+    interval = ctx.cfg.aligned_interval_s
+    await configure(ctx.csms, [("AlignedDataCtrlr", "Interval", str(interval)), ("AlignedDataCtrlr", "SendDuringIdle", "false")])
+    measurands = await _measurands(ctx, "AlignedDataCtrlr", "Measurands")
+    tx = ctx.new_transaction()
+    await states.energy_transfer_started(ctx, tx)
+    event = await ctx.csms.expect(
+        "TransactionEvent", lambda r: tx.is_mine()(r) and r.get("triggerReason") == "MeterValueClock",
+        timeout=interval + ctx.timing.time_tolerance_s, what="with triggerReason MeterValueClock",
+    )  # fmt: skip
+    meter_values = event.get("meterValue") or []
+    require(bool(meter_values), "step 3: the MeterValueClock event carries no meterValue")
+    _check_sampled(meter_values[0], "Sample.Clock", measurands, "step 3: TransactionEventRequest")
+
+
+@ocpp201_case(
+    "TC_J_07_CS", "Sampled meter values - eventType Started, EVSE known", BLOCK, ["J02", "E01"],
+    ["J02.FR.01", "J02.FR.02", "J02.FR.03", "J02.FR.04", "J02.FR.10", "E01.FR.09", "E02.FR.09", "E03.FR.07"],
+    needs=["sampled_meter_values", "local_authorization"],
+)  # fmt: skip
+async def test_TC_J_07_CS(ctx: CaseContext) -> None:
+    """The Started event carries Transaction.Begin values for every TxStartedMeasurands measurand."""
+    await configure(ctx.csms, [("TxCtrlr", "TxStartPoint", "EVConnected")])
+    ctx.tx_start_point = ["EVConnected"]
+    measurands = await _measurands(ctx, "SampledDataCtrlr", "TxStartedMeasurands")
+    tx = ctx.new_transaction()
+    await states.ev_connected_pre_session(ctx, tx)
+    await states.energy_transfer_started(ctx, tx)
+    started = next(e for e in tx.events if e.get("eventType") == "Started")
+    meter_values = started.get("meterValue") or []
+    require(bool(meter_values), "post scenario: the Started TransactionEvent carries no meterValue")
+    _check_sampled(meter_values[0], "Transaction.Begin", measurands, "post scenario: Started event")
