@@ -42,24 +42,28 @@ class Availability:
         if status == connector.reported_status:
             return
         connector.reported_status = status
-        log.info("connector %d/%d is %s", evse.id, connector.id, status)
         if not silent:
+            log.info("connector %d/%d is %s", evse.id, connector.id, status)
             self._outbox.put("StatusNotification", self.payload(evse, connector))
 
-    async def report_all(self, rpc: Rpc) -> None:
-        """After an Accepted boot: the status of every connector, sent before anything queued (B01.FR.05)."""
+    async def report_all(self, rpc: Rpc, *, exclusive: bool = True) -> None:
+        """After an Accepted boot: the status of every connector, sent before anything queued (B01.FR.05).
+
+        `exclusive=False` (a fault) sends them all at once instead of one CALL at a time.
+        """
         pairs = [(evse, connector) for evse in self._evses for connector in evse.connectors]
         for _, connector in pairs:
             connector.reported_status = connector.status()
         if self._faults.active(F.NO_STATUS_AFTER_BOOT):
             return
         malformed = self._faults.active(F.MALFORMED_FRAME)
-        if self._faults.active(F.TWO_CALLS_IN_FLIGHT):
-            await asyncio.gather(*(rpc.call("StatusNotification", self.payload(e, c), exclusive=False,
-                                            malformed=malformed and i == 0) for i, (e, c) in enumerate(pairs)))
+        calls = [rpc.call("StatusNotification", self.payload(evse, connector), exclusive=exclusive,
+                          malformed=malformed and index == 0) for index, (evse, connector) in enumerate(pairs)]
+        if not exclusive:
+            await asyncio.gather(*calls)
             return
-        for index, (evse, connector) in enumerate(pairs):
-            await rpc.call("StatusNotification", self.payload(evse, connector), malformed=malformed and index == 0)
+        for call in calls:
+            await call
 
     def apply(self, evse: Evse, *, silent: bool = False) -> None:
         """Apply the requested operational state to `evse` unless a transaction holds it, then report."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -129,7 +130,8 @@ class Station:
         finally:
             log.info("station stopping")
             if self.link.connected:
-                await asyncio.wait_for(self.link.close(), 3.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.link.close(), 3.0)
             for task in [*workers, *self._tasks]:
                 task.cancel()
             await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
@@ -165,8 +167,14 @@ class Station:
     async def _after_boot(self, rpc: Rpc) -> None:
         """B01.FR.05: connector statuses, then the security event that tells why the station started."""
         self.outbox.drop_action("StatusNotification")
+        security = {"type": self._startup_event, "timestamp": self.clock.stamp()}
+        if self.faults.active(F.TWO_CALLS_IN_FLIGHT):
+            # The fault: the whole post-boot burst goes out without waiting for any reply.
+            await asyncio.gather(self.availability.report_all(rpc, exclusive=False),
+                                 rpc.call("SecurityEventNotification", security, exclusive=False))
+            return
         await self.availability.report_all(rpc)
-        await rpc.call("SecurityEventNotification", {"type": self._startup_event, "timestamp": self.clock.stamp()})
+        await rpc.call("SecurityEventNotification", security)
 
     async def _tick(self) -> None:
         """The single 100 ms task: plant model, time-driven transaction changes, clock-aligned data."""

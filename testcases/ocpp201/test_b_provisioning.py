@@ -40,10 +40,19 @@ def _check_no_error(result: dict[str, Any], what: str) -> None:
     "TC_B_01_CS", "Cold boot - Accepted", BLOCK, ["B01"], ["B01.FR.01", "B01.FR.05", "B01.FR.09"], needs=[]
 )
 async def test_TC_B_01_CS(ctx: CaseContext) -> None:
-    """After a power cycle the station boots, is Accepted and reports every connector (B01)."""
+    """After a power cycle the station boots, is Accepted and reports every connector (B01).
+
+    Beyond Part 6, the harness also checks that the station adopts the heartbeat interval of the
+    BootNotificationResponse (B01): no Heartbeat within the tolerance window right after the boot.
+    """
     boot = await states.booted(ctx, via="power_cycle")
     require_equal(boot.get("chargingStation.vendorName"), ctx.profile.identity.vendor, "chargingStation.vendorName")
     require_equal(boot.get("chargingStation.model"), ctx.profile.identity.model, "chargingStation.model")
+    quiet = min(ctx.timing.time_tolerance_s, ctx.cfg.heartbeat_interval_s / 2)
+    await ctx.csms.expect_none(
+        "Heartbeat", during=quiet,
+        what=f"within {quiet:g} s of a boot accepted with interval {ctx.cfg.heartbeat_interval_s} s",
+    )  # fmt: skip
 
 
 @ocpp201_case(

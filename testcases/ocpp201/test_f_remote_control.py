@@ -64,3 +64,14 @@ async def test_TC_F_09_CS(ctx: CaseContext) -> None:
         "TransactionEvent", lambda r: r.get("eventType") == "Ended", during=ctx.timing.time_tolerance_s,
         what="ending the running transaction",
     )  # fmt: skip
+
+
+@ocpp201_case(
+    "TC_F_20_CS", "Trigger message - Heartbeat", BLOCK, ["F06"], ["F06.FR.04", "F06.FR.05", "F06.FR.10"],
+    needs=["trigger_message"],
+)  # fmt: skip
+async def test_TC_F_20_CS(ctx: CaseContext) -> None:
+    """TriggerMessage(Heartbeat) is Accepted and a Heartbeat follows."""
+    answer = await ctx.csms.call("TriggerMessage", {"requestedMessage": "Heartbeat"})
+    require_equal(answer.get("status"), "Accepted", "step 2: TriggerMessageResponse status")
+    await ctx.csms.expect("Heartbeat", what="after TriggerMessage(Heartbeat)")

@@ -99,3 +99,38 @@ async def test_TC_J_07_CS(ctx: CaseContext) -> None:
     meter_values = started.get("meterValue") or []
     require(bool(meter_values), "post scenario: the Started TransactionEvent carries no meterValue")
     _check_sampled(meter_values[0], "Transaction.Begin", measurands, "post scenario: Started event")
+
+
+@ocpp201_case(
+    "TC_J_09_CS", "Sampled meter values - eventType Updated", BLOCK, ["J02", "E02", "E03"],
+    ["J02.FR.01", "J02.FR.02", "J02.FR.03", "J02.FR.04", "J02.FR.10", "J02.FR.11", "J02.FR.14",
+     "E02.FR.10", "E02.FR.11", "E03.FR.08", "E03.FR.09"],
+    needs=["sampled_meter_values", "local_authorization"],
+)  # fmt: skip
+async def test_TC_J_09_CS(ctx: CaseContext) -> None:
+    """With TxUpdatedInterval set, Updated events (MeterValuePeriodic) carry Sample.Periodic values at that interval.
+
+    The energy register in those samples must never go down (the general meter-value plausibility rule).
+    """
+    interval = ctx.cfg.sampled_interval_s
+    await configure(ctx.csms, [("SampledDataCtrlr", "TxUpdatedInterval", str(interval))])
+    measurands = await _measurands(ctx, "SampledDataCtrlr", "TxUpdatedMeasurands")
+    tx = ctx.new_transaction()
+    await states.energy_transfer_started(ctx, tx)
+    periodic: list[Received] = []
+    while len(periodic) < 3:
+        event = await ctx.csms.expect(
+            "TransactionEvent", lambda r: tx.is_mine()(r) and r.get("triggerReason") == "MeterValuePeriodic",
+            timeout=interval + ctx.timing.time_tolerance_s, what="with triggerReason MeterValuePeriodic",
+        )  # fmt: skip
+        meter_values = event.get("meterValue") or []
+        require(bool(meter_values), "step 1: the MeterValuePeriodic event carries no meterValue")
+        _check_sampled(meter_values[0], "Sample.Periodic", measurands, "step 1: TransactionEventRequest")
+        periodic.append(event)
+    stamps = sorted({_timestamp(m) for m in periodic})
+    for earlier, later in zip(stamps, stamps[1:]):
+        gap = (later - earlier).total_seconds()
+        require(
+            abs(gap - interval) <= TIMESTAMP_SLACK_S,
+            f"periodic sample timestamps are {gap:g} s apart; TxUpdatedInterval is {interval} s",
+        )

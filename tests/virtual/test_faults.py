@@ -184,7 +184,7 @@ async def malformed_frame(csms: FakeCsms, station: Station, port: int) -> None:
 
 async def two_calls_in_flight(csms: FakeCsms, station: Station, port: int) -> None:
     first = await csms.expect_request("StatusNotification")
-    second = await csms.expect_request("StatusNotification")
+    second = await csms.expect_request("SecurityEventNotification")
     assert second.at - first.at < csms.reply_delay_s / 2  # sent before the first one was answered
 
 
@@ -230,7 +230,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict[str, Any]]] = {
     F.STATUS_NOT_SENT_ON_PLUG: (status_not_sent_on_plug, {}),
     F.TIMESTAMP_WITHOUT_TIMEZONE: (timestamp_without_timezone, {}),
     F.MALFORMED_FRAME: (malformed_frame, {}),
-    F.TWO_CALLS_IN_FLIGHT: (two_calls_in_flight, {"evses": 2, "reply_delay_s": 0.3}),
+    F.TWO_CALLS_IN_FLIGHT: (two_calls_in_flight, {"reply_delay_s": 0.3}),
     F.SLOW_RESPONSE: (slow_response, {}),
     F.HEARTBEAT_INTERVAL_IGNORED: (heartbeat_interval_ignored, {}),
 }
@@ -252,7 +252,9 @@ def test_fault_changes_its_behaviour(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", [F.SEQNO_GAP, F.STATUS_NOT_SENT_ON_PLUG, F.REMOTE_STOP_UNKNOWN_ACCEPTED,
-                                  F.GETVARIABLES_UNKNOWN_COMPONENT_AS_VARIABLE, F.TIMESTAMP_WITHOUT_TIMEZONE])
+                                  F.GETVARIABLES_UNKNOWN_COMPONENT_AS_VARIABLE, F.TIMESTAMP_WITHOUT_TIMEZONE,
+                                  F.TWO_CALLS_IN_FLIGHT, F.SETVARIABLES_NOT_APPLIED, F.WRONG_TRIGGER_REASON_ON_PLUG,
+                                  F.MALFORMED_FRAME, F.SETVARIABLES_READONLY_ACCEPTED])
 def test_clean_station_does_not_show_the_fault(name: str) -> None:
     with pytest.raises(AssertionError):
         asyncio.run(_run((), name))

@@ -1,0 +1,68 @@
+"""The main job as a user runs it: a clean run of the whole catalogue, and a run killed with SIGKILL mid-way."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.conftest import PROJECT, harness, read_results
+
+pytestmark = pytest.mark.slow
+
+
+def test_clean_virtual_station_passes_every_case(tmp_path: Path, catalogue: list[dict[str, Any]]) -> None:
+    run_dir = tmp_path / "run"
+    result = harness("run", "--out", str(run_dir))
+    results = read_results(run_dir)
+    failed = [(r["id"], r["verdict"], r["reason"]) for r in results if r["verdict"] != "pass"]
+    assert result.returncode == 0, failed or result.stderr
+    assert {r["id"] for r in results} == {c["id"] for c in catalogue}
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["status"] == "complete" and run["counts"]["pass"] == len(catalogue)
+    for record in results:
+        assert record["evidence"] and (run_dir / record["evidence"][0]).is_file()
+        assert record["requirements"] and record["started_at"] and record["duration_s"] >= 0
+    suite = ElementTree.parse(run_dir / "junit.xml").getroot()
+    assert suite.iter("testcase") is not None
+    html = (run_dir / "report.html").read_text()
+    assert "TC_B_01_CS" in html and "http://" not in html.replace("http://www.w3.org", "")
+    assert any((run_dir / "allure-results").glob("*-result.json"))
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert "results.jsonl" in manifest["files"]
+
+
+def test_kill_9_keeps_finished_cases_and_report_renders(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "run", "--out", str(run_dir)],
+        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            results = run_dir / "results.jsonl"
+            if results.exists() and len(results.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the run did not finish three test cases in time")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the harness and the virtual station it started
+        process.wait(10)
+    finished = read_results(run_dir)
+    assert len(finished) >= 3 and all(r["verdict"] == "pass" for r in finished)
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
+    report = harness("report", str(run_dir))
+    assert report.returncode == 0, report.stderr
+    html = (run_dir / "report.html").read_text()
+    for record in finished:
+        assert record["id"] in html
