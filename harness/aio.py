@@ -7,6 +7,7 @@ would, so its loop runs on its own thread and pytest's thread submits scenarios 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -46,9 +47,7 @@ class LoopThread:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-        try:
+        with contextlib.suppress(FutureTimeout, RuntimeError):
             asyncio.run_coroutine_threadsafe(_cancel_all(), self.loop).result(timeout)
-        except (FutureTimeout, RuntimeError):
-            pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout)

@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="run directory (default: runs/<timestamp>)")
     run.add_argument(
         "--virtual-fault", action="append", default=[], metavar="NAME",
-        help="start the virtual station with this named fault (repeatable; see `harness virtual-station --list-faults`)",
+        help="start the virtual station with this named fault (repeatable; `harness virtual-station --list-faults`)",
     )  # fmt: skip
     run.set_defaults(handler=_run)
 

@@ -57,8 +57,8 @@ class Lab(_Strict):
     name: str
     kind: Literal["virtual", "real"]
     default_dut: str | None = Field(None, description="DUT profile used when none is given, relative to the lab file")
-    csms: CsmsEndpoint = CsmsEndpoint()
-    timing: LabTiming = LabTiming()
+    csms: CsmsEndpoint = Field(default_factory=CsmsEndpoint)
+    timing: LabTiming = Field(default_factory=LabTiming)
     virtual_station: VirtualStationSetup | None = None
 
     @model_validator(mode="after")
@@ -80,11 +80,15 @@ class Identity(_Strict):
     firmware: str
 
 
+def _default_versions() -> list[OcppSubprotocol]:
+    return ["ocpp2.0.1"]
+
+
 class OcppConnection(_Strict):
     station_identity: str = Field(pattern=r"^[A-Za-z0-9*\-_=:+|@.]{1,48}$")
     security_profile: Literal[1, 2, 3] = 1
     password: str | None = None
-    versions: list[OcppSubprotocol] = Field(default_factory=lambda: ["ocpp2.0.1"], min_length=1)
+    versions: list[OcppSubprotocol] = Field(default_factory=_default_versions, min_length=1)
     preferred_version: OcppSubprotocol = "ocpp2.0.1"
 
     @model_validator(mode="after")

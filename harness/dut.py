@@ -36,10 +36,14 @@ class VirtualDut:
         self.host, self.port, self.evidence, self.pause_s = host, port, evidence, pause_s
 
     async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
-        await self._act(f"plug in the EV on EVSE {evse_id}", "/plug", {"evse_id": evse_id, "connector_id": connector_id})
+        await self._act(
+            f"plug in the EV on EVSE {evse_id}", "/plug", {"evse_id": evse_id, "connector_id": connector_id}
+        )
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
-        await self._act(f"unplug the EV from EVSE {evse_id}", "/unplug", {"evse_id": evse_id, "connector_id": connector_id})
+        await self._act(
+            f"unplug the EV from EVSE {evse_id}", "/unplug", {"evse_id": evse_id, "connector_id": connector_id}
+        )
 
     async def present_id_token(self, token: IdTokenSpec, evse_id: int = 1) -> None:
         body = {"evse_id": evse_id, "id_token": token.id_token, "type": token.type}
@@ -55,7 +59,9 @@ class VirtualDut:
         await self._act("power cycle the charging station", "/power-cycle", {})
 
     async def restore_baseline(self) -> bool:
-        await self._act("restore the station to its factory baseline (idle, unplugged, operative)", "/factory-reset", {})
+        await self._act(
+            "restore the station to its factory baseline (idle, unplugged, operative)", "/factory-reset", {}
+        )
         return True
 
     async def state(self) -> dict[str, Any]:
@@ -144,12 +150,20 @@ def _in_daemon_thread(instruction: str) -> asyncio.Future[None]:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[None] = loop.create_future()
 
+    def settle(error: OSError | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
     def work() -> None:
         try:
             _prompt_on_tty(instruction)
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(None))
+            loop.call_soon_threadsafe(settle, None)
         except OSError as exc:
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
+            loop.call_soon_threadsafe(settle, exc)
 
     threading.Thread(target=work, name="operator-prompt", daemon=True).start()
     return future

@@ -56,7 +56,9 @@ class VirtualStationProcess:
         deadline = time.monotonic() + self.lab.virtual_station.startup_timeout_s
         while not ready.exists():
             if self.process.poll() is not None:
-                raise LabError(f"the virtual station exited at start (code {self.process.returncode}); see {self.log_path}")
+                raise LabError(
+                    f"the virtual station exited at start (code {self.process.returncode}); see {self.log_path}"
+                )
             if time.monotonic() > deadline:
                 raise LabError(f"the virtual station did not become ready; see {self.log_path}")
             await asyncio.sleep(0.05)
@@ -105,4 +107,3 @@ class Bench:
         if self.station is not None:
             await asyncio.to_thread(self.station.stop)
         await self.csms.__aexit__(None, None, None)
-

@@ -6,7 +6,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +68,12 @@ class RunRecorder:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def read_verdicts(results_path: Path) -> list[str]:
     """Verdicts of the complete lines of a results file (a torn last line from a kill is ignored)."""
-    verdicts = []
+    verdicts: list[str] = []
     if not results_path.is_file():
         return verdicts
     for line in results_path.read_text(encoding="utf-8").splitlines():

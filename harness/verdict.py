@@ -8,11 +8,11 @@ we never blame the device for our own fault.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
@@ -20,7 +20,7 @@ class Verdict(str, Enum):
     ERROR = "error"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     NONCONFORMITY = "nonconformity"  # the DUT broke the standard: the test case fails
     OBSERVATION = "observation"  # worth reporting, not a failure
     HARNESS = "harness"  # our side misbehaved: the test case errors

@@ -51,7 +51,11 @@ def test_malformed_lab_file(tmp_path: Path) -> None:
 
 def test_malformed_dut_file(tmp_path: Path) -> None:
     dut = tmp_path / "dut.yaml"
-    text = (PROJECT / "profiles/dut/virtual-station.yaml").read_text().replace("station_identity: VS-0001", "station_identity: 'bad id/with slash'")
+    text = (
+        (PROJECT / "profiles/dut/virtual-station.yaml")
+        .read_text()
+        .replace("station_identity: VS-0001", "station_identity: 'bad id/with slash'")
+    )
     dut.write_text(text)
     _one_line_error(harness("run", "--dut", str(dut)), "dut.yaml", "ocpp.station_identity")
 

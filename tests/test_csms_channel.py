@@ -20,7 +20,9 @@ from harness.paths import DEFAULT_LAB, DUT_DIR
 from harness.verdict import DutTimeout, Nonconformity, Severity
 
 DUT = load_dut(DUT_DIR / "virtual-station.yaml")
-LAB = load_lab(DEFAULT_LAB).model_copy(update={"timing": load_lab(DEFAULT_LAB).timing.model_copy(update={"message_timeout_s": 0.5})})
+LAB = load_lab(DEFAULT_LAB).model_copy(
+    update={"timing": load_lab(DEFAULT_LAB).timing.model_copy(update={"message_timeout_s": 0.5})}
+)
 IDENTITY = DUT.ocpp.station_identity
 AUTH = "Basic " + base64.b64encode(f"{IDENTITY}:{DUT.ocpp.password}".encode()).decode()
 
@@ -31,19 +33,23 @@ def run(tmp_path: Path, scenario: Scenario, *, auth: str = AUTH, path: str = IDE
     evidence = Evidence(tmp_path)
 
     async def main() -> None:
-        async with CsmsServer(LAB, DUT, evidence) as csms:
-            async with connect(
-                f"{csms.url}/{path}", subprotocols=["ocpp2.0.1"], additional_headers={"Authorization": auth}
-            ) as ws:
-                await csms.channel.wait_connected(2)
-                await scenario(csms, ws, evidence)
+        async with (
+            CsmsServer(LAB, DUT, evidence) as csms,
+            connect(f"{csms.url}/{path}", subprotocols=["ocpp2.0.1"], additional_headers={"Authorization": auth}) as ws,
+        ):
+            await csms.channel.wait_connected(2)
+            await scenario(csms, ws, evidence)
 
     asyncio.run(asyncio.wait_for(main(), 20))
     return evidence
 
 
 async def boot(ws: ClientConnection) -> dict[str, Any]:
-    await ws.send(json.dumps([2, "b1", "BootNotification", {"reason": "PowerUp", "chargingStation": {"model": "m", "vendorName": "v"}}]))
+    await ws.send(
+        json.dumps(
+            [2, "b1", "BootNotification", {"reason": "PowerUp", "chargingStation": {"model": "m", "vendorName": "v"}}]
+        )
+    )
     return json.loads(await ws.recv())
 
 
@@ -60,7 +66,16 @@ def test_default_boot_answer_is_accepted(tmp_path: Path) -> None:
 
 def test_schema_violation_is_a_finding_not_a_callerror(tmp_path: Path) -> None:
     async def scenario(csms: CsmsServer, ws: ClientConnection, evidence: Evidence) -> None:
-        await ws.send(json.dumps([2, "s1", "StatusNotification", {"timestamp": "2026-01-01T00:00:00", "connectorStatus": "Available", "evseId": 1, "connectorId": 1}]))
+        await ws.send(
+            json.dumps(
+                [
+                    2,
+                    "s1",
+                    "StatusNotification",
+                    {"timestamp": "2026-01-01T00:00:00", "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
+                ]
+            )
+        )
         answer = json.loads(await ws.recv())
         assert answer[0] == 3  # answered normally; the verdict is the harness's business
         findings = evidence.current_findings()

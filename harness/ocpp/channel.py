@@ -7,10 +7,11 @@ can `expect` the BootNotification that follows a Reset exactly like any other me
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Union
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -18,8 +19,8 @@ from websockets.exceptions import ConnectionClosed
 from harness.evidence import Evidence
 from harness.ocpp.framing import Call, CallError, CallResult, FrameError, Send, new_message_id, parse_frame
 from harness.ocpp.messages import CallOutcome, Predicate, Received
-from harness.ocpp.v201.rules import TransactionRules
 from harness.ocpp.schemas import OcppVersion, UnknownAction, known_actions, validate
+from harness.ocpp.v201.rules import TransactionRules
 from harness.verdict import DutTimeout, LabError, Nonconformity, Severity
 
 
@@ -28,8 +29,8 @@ class NoReply:
 
 
 NO_REPLY = NoReply()
-Reply = Union[dict[str, Any], CallError, NoReply]
-Responder = Callable[[Received], Union[Reply, Awaitable[Reply]]]
+Reply = dict[str, Any] | CallError | NoReply
+Responder = Callable[[Received], Reply | Awaitable[Reply]]
 
 
 class StationChannel:
@@ -59,6 +60,7 @@ class StationChannel:
         self._queue: asyncio.Queue[Received] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
         self.rules = TransactionRules()
+        self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------ connection lifecycle (called by the server)
 
@@ -271,7 +273,10 @@ class StationChannel:
         seq = self.evidence.frame("rx", text, action=action, message_type=message_type, message_id=frame.message_id)
         if entry is None:
             if action is not None:
-                self._nonconformity("timeout", f"the station answered {action}Request only after the timeout", seq)
+                # The timeout already failed the case that sent the CALL; this late answer may land in a later case.
+                self.evidence.finding(
+                    Severity.OBSERVATION, "timeout", f"the station answered {action}Request only after the timeout", seq
+                )
             else:
                 self._nonconformity("rpc", f"the station answered an unknown messageId {frame.message_id!r}", seq)
             return
@@ -298,12 +303,12 @@ class StationChannel:
                 seq,
             )
         received = Received(len(self.inbox), frame.action, frame.payload, frame.message_id, time.monotonic(), seq)
-        for problem in self.rules.observe(received):
-            self._nonconformity("rule", problem, seq)
+        for broken_rule in self.rules.observe(received):
+            self._nonconformity("rule", broken_rule, seq)
         self.inbox.append(received)
         self._unanswered[frame.message_id] = received
         self._queue.put_nowait(received)
-        asyncio.create_task(self._notify())
+        self._spawn(self._notify())
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -318,9 +323,7 @@ class StationChannel:
                 self._unanswered.pop(received.message_id, None)
             except Exception as exc:  # a responder bug must not stop the CSMS; it is our fault, so an error
                 self._unanswered.pop(received.message_id, None)
-                self.evidence.finding(
-                    Severity.HARNESS, "responder", f"answering {received.describe()} failed: {exc!r}"
-                )
+                self.evidence.finding(Severity.HARNESS, "responder", f"answering {received.describe()} failed: {exc!r}")
 
     async def _answer(self, received: Received) -> None:
         responder = self._overrides.get(received.action) or self._defaults.get(received.action)
@@ -357,7 +360,13 @@ class StationChannel:
         ws = self._ws
         if ws is not None:
             self.evidence.frame("tx", text, message_type=4)
-            asyncio.create_task(_send_quietly(ws, text))
+            self._spawn(_send_quietly(ws, text))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        # Keep a reference until done: the loop holds tasks only weakly.
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _nonconformity(self, kind: str, message: str, seq: int) -> None:
         self.evidence.finding(Severity.NONCONFORMITY, kind, message, seq)
@@ -368,7 +377,5 @@ class ConnectionClosedForCall(Nonconformity):
 
 
 async def _send_quietly(ws: ServerConnection, text: str) -> None:
-    try:
+    with contextlib.suppress(ConnectionClosed):
         await ws.send(text)
-    except ConnectionClosed:
-        pass

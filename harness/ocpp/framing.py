@@ -10,7 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Union
+from typing import Any
 
 MESSAGE_ID_MAX_LENGTH = 36
 
@@ -77,7 +77,7 @@ class Send:
         return json.dumps([MessageType.SEND, self.message_id, self.action, self.payload], separators=(",", ":"))
 
 
-Frame = Union[Call, CallResult, CallError, Send]
+Frame = Call | CallResult | CallError | Send
 
 
 def new_message_id() -> str:

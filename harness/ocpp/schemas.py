@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,13 +22,11 @@ Direction = Literal["Request", "Response"]
 
 SUBPROTOCOL_TO_VERSION: dict[str, OcppVersion] = {"ocpp2.0.1": "v201", "ocpp2.1": "v21"}
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
 
 
-@_FORMAT_CHECKER.checks("date-time", raises=ValueError)  # type: ignore[misc]
+@_FORMAT_CHECKER.checks("date-time", raises=ValueError)
 def _is_rfc3339(value: object) -> bool:
     if not isinstance(value, str):
         return True  # type errors are the schema's business, not the format's
@@ -57,12 +55,12 @@ def schema_dir(version: OcppVersion) -> Path:
     return Path(ocpp.__file__).parent / version / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_actions(version: OcppVersion) -> frozenset[str]:
     return frozenset(p.name.removesuffix("Request.json") for p in schema_dir(version).glob("*Request.json"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(version: OcppVersion, action: str, direction: Direction) -> Any:
     path = schema_dir(version) / f"{action}{direction}.json"
     if not path.is_file():

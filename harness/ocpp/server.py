@@ -69,9 +69,7 @@ class CsmsServer:
 
     # ------------------------------------------------------------ handshake
 
-    def _select_subprotocol(
-        self, connection: ServerConnection, offered: Sequence[Subprotocol]
-    ) -> Subprotocol | None:
+    def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
         preferred = self.dut.ocpp.preferred_version
         order = [preferred] + [v for v in self.dut.ocpp.versions if v != preferred]
         for version in order:

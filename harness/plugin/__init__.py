@@ -83,7 +83,9 @@ def ctx(request: pytest.FixtureRequest) -> CaseContext:
     """The whole scenario context (csms, dut, cfg, timing, DUT profile) for the reusable states."""
     session = _session(request)
     bench = session.require_bench()
-    return CaseContext(bench.csms.channel, bench.actions, session.dut.test_configuration, session.lab.timing, session.dut)
+    return CaseContext(
+        bench.csms.channel, bench.actions, session.dut.test_configuration, session.lab.timing, session.dut
+    )
 
 
 @pytest.fixture

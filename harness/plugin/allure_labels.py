@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
+import allure
+
 from harness.catalogue import CaseInfo
 from harness.evidence import Evidence
 
-try:
-    import allure
-    from allure_commons._allure import plugin_manager as _allure_plugins
-except ImportError:  # allure-pytest is a dependency, but the harness works without it
-    allure = None
-    _allure_plugins = None
-
-
-def _active() -> bool:
-    return allure is not None and bool(_allure_plugins is not None and _allure_plugins.get_plugins())
+ALLURE_PYTEST_PLUGIN = "allure_listener"  # the name allure-pytest registers under when --alluredir is given
 
 
 def label_for_allure(info: CaseInfo) -> None:
     """epic = standard, feature = functional block, story = use case, id = test-case ID."""
-    if not _active():
-        return
     allure.dynamic.epic(info.standard)
     allure.dynamic.feature(info.block)
     for use_case in info.use_cases:
@@ -33,6 +24,6 @@ def label_for_allure(info: CaseInfo) -> None:
 
 def attach_trace(evidence: Evidence) -> None:
     path = evidence.current_path
-    if not _active() or path is None or not path.is_file():
+    if path is None or not path.is_file():
         return
     allure.attach.file(str(path), name="message trace (JSONL)", extension="jsonl")

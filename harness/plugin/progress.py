@@ -8,7 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from harness.results import CaseResult
 
@@ -20,7 +21,7 @@ class Progress:
         self.enabled = enabled
         self.console = Console(stderr=False, highlight=False)
         self._bar: RichProgress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._done = 0
         self._total = 0
 

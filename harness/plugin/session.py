@@ -30,11 +30,11 @@ from harness.config import (
 )
 from harness.evidence import Evidence
 from harness.lab import Bench
-from harness.report import render_run
 from harness.ocpp.v201.baseline import reach_baseline
 from harness.paths import RUNS_DIR, display
-from harness.plugin.allure_labels import attach_trace, label_for_allure
+from harness.plugin.allure_labels import ALLURE_PYTEST_PLUGIN, attach_trace, label_for_allure
 from harness.plugin.progress import Progress
+from harness.report import render_run
 from harness.results import CaseResult, RunRecorder, now_iso
 from harness.verdict import Inconclusive, LabError, Nonconformity, NotApplicable, Severity, decide
 
@@ -68,6 +68,7 @@ class HarnessSession:
         self._loop: LoopThread | None = None
         self._bench: Bench | None = None
         self._bench_error: LabError | None = None
+        self._allure = config.pluginmanager.has_plugin(ALLURE_PYTEST_PLUGIN)
 
     @classmethod
     def from_config(cls, config: pytest.Config, lab_option: str) -> HarnessSession:
@@ -136,7 +137,8 @@ class HarnessSession:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.profile is None:
             return
-        selected, deselected = [], []
+        selected: list[pytest.Item] = []
+        deselected: list[pytest.Item] = []
         for item in items:
             info = CaseInfo.of(item)
             (selected if info is not None and self.profile.selects(info.id) else deselected).append(item)
@@ -158,7 +160,7 @@ class HarnessSession:
         missing = [need for need in (info.needs if info else []) if need not in self.dut.capabilities]
         if missing:
             pytest.skip(f"the DUT profile does not declare the capability {missing[0]!r}")
-        if info is not None:
+        if info is not None and self._allure:
             label_for_allure(info)
         bench = self.require_bench()
         try:
@@ -178,7 +180,8 @@ class HarnessSession:
             self.require_bench().csms.channel.verify_rules()
             self._raise_for_findings()
         finally:
-            attach_trace(self.evidence)
+            if self._allure:
+                attach_trace(self.evidence)
         return True
 
     def _raise_for_findings(self) -> None:

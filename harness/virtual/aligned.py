@@ -16,8 +16,15 @@ from harness.virtual.transactions import TransactionEngine
 class AlignedSampler:
     """At each boundary: MeterValues for idle EVSEs; MeterValueClock events and TxEnded samples in a transaction."""
 
-    def __init__(self, dm: DeviceModel, clock: Clock, outbox: Outbox, engine: TransactionEngine, evses: list[Evse],
-                 online: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        dm: DeviceModel,
+        clock: Clock,
+        outbox: Outbox,
+        engine: TransactionEngine,
+        evses: list[Evse],
+        online: Callable[[], bool],
+    ) -> None:
         self._dm = dm
         self._clock = clock
         self._outbox = outbox
@@ -31,8 +38,10 @@ class AlignedSampler:
         self._due.clear()
 
     def tick(self, epoch_s: float) -> None:
-        for variable, fire in ((dmc.ALIGNED_INTERVAL, self._fire_interval),
-                               (dmc.ALIGNED_TX_ENDED_INTERVAL, self._fire_tx_ended)):
+        for variable, fire in (
+            (dmc.ALIGNED_INTERVAL, self._fire_interval),
+            (dmc.ALIGNED_TX_ENDED_INTERVAL, self._fire_tx_ended),
+        ):
             interval = self._dm.get_int(variable)
             if interval <= 0:
                 self._due.pop(variable, None)

@@ -37,8 +37,16 @@ def same_token(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
 class Authorizer:
     """Turns presented idTokens and remote requests into EVSE authorizations."""
 
-    def __init__(self, dm: DeviceModel, clock: Clock, faults: FaultSet, outbox: Outbox, engine: TransactionEngine,
-                 online: Callable[[], bool], spawn: Spawn) -> None:
+    def __init__(
+        self,
+        dm: DeviceModel,
+        clock: Clock,
+        faults: FaultSet,
+        outbox: Outbox,
+        engine: TransactionEngine,
+        online: Callable[[], bool],
+        spawn: Spawn,
+    ) -> None:
         self._dm = dm
         self._clock = clock
         self._faults = faults
@@ -90,14 +98,22 @@ class Authorizer:
             return
         self.grant(evse, token, verdict.group_id, trigger="Authorized")
 
-    def grant(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None, *, trigger: str,
-              remote_start_id: int | None = None) -> None:
+    def grant(
+        self,
+        evse: Evse,
+        token: dict[str, Any],
+        group_id: dict[str, Any] | None,
+        *,
+        trigger: str,
+        remote_start_id: int | None = None,
+    ) -> None:
         """Authorize `evse` to charge with `token`; without a cable the authorization waits EVConnectionTimeOut."""
         deadline = None
         if evse.plugged_connector() is None:
             deadline = self._clock.monotonic() + self._dm.get_int(dmc.EV_CONNECTION_TIMEOUT)
-        evse.auth = Authorization(token, group_id, remote_start_id, remote_pending=remote_start_id is not None,
-                                  cable_deadline=deadline)
+        evse.auth = Authorization(
+            token, group_id, remote_start_id, remote_pending=remote_start_id is not None, cable_deadline=deadline
+        )
         evse.session_closed = False
         evse.evse_suspended = False
         self._engine.evaluate(evse, trigger)
@@ -132,6 +148,7 @@ class Authorizer:
     def _pick_evse(evses: list[Evse], evse_id: int | None) -> Evse | None:
         def free(evse: Evse) -> bool:
             return evse.operative and evse.auth is None and not evse.authorizing
+
         if evse_id is None:
             # Prefer an EVSE where an EV already waits for authorization.
             candidates = [e for e in evses if free(e)]
@@ -162,4 +179,5 @@ class Authorizer:
         def stop() -> None:
             if evse.tx is not None and evse.tx.id == transaction_id:
                 self._engine.end(evse, "RemoteStop", "Remote")
+
         return "Accepted", stop

@@ -33,8 +33,12 @@ class Availability:
         self.station_operative = True
 
     def payload(self, evse: Evse, connector: Connector) -> dict[str, Any]:
-        return {"timestamp": self._clock.stamp(), "connectorStatus": connector.status(), "evseId": evse.id,
-                "connectorId": connector.id}
+        return {
+            "timestamp": self._clock.stamp(),
+            "connectorStatus": connector.status(),
+            "evseId": evse.id,
+            "connectorId": connector.id,
+        }
 
     def report(self, evse: Evse, connector: Connector, *, silent: bool = False) -> None:
         """Queue a StatusNotification if the connector's status differs from the last one reported."""
@@ -57,8 +61,15 @@ class Availability:
         if self._faults.active(F.NO_STATUS_AFTER_BOOT):
             return
         malformed = self._faults.active(F.MALFORMED_FRAME)
-        calls = [rpc.call("StatusNotification", self.payload(evse, connector), exclusive=exclusive,
-                          malformed=malformed and index == 0) for index, (evse, connector) in enumerate(pairs)]
+        calls = [
+            rpc.call(
+                "StatusNotification",
+                self.payload(evse, connector),
+                exclusive=exclusive,
+                malformed=malformed and index == 0,
+            )
+            for index, (evse, connector) in enumerate(pairs)
+        ]
         if not exclusive:
             await asyncio.gather(*calls)
             return
@@ -69,8 +80,9 @@ class Availability:
         """Apply the requested operational state to `evse` unless a transaction holds it, then report."""
         if evse.tx is None:
             for connector in evse.connectors:
-                connector.operative = self.station_operative and evse.requested_operative and \
-                    connector.requested_operative
+                connector.operative = (
+                    self.station_operative and evse.requested_operative and connector.requested_operative
+                )
         for connector in evse.connectors:
             self.report(evse, connector, silent=silent)
 
@@ -99,17 +111,24 @@ class Availability:
             affected = [evse]
         scheduled = any(e.tx is not None and self._would_change(e) for e in affected)
         silent = self._faults.active(F.AVAILABILITY_NO_STATUS)
-        log.info("ChangeAvailability %s for EVSE %s: %s", request["operationalStatus"], evse_id or "all",
-                 "Scheduled" if scheduled else "Accepted")
+        log.info(
+            "ChangeAvailability %s for EVSE %s: %s",
+            request["operationalStatus"],
+            evse_id or "all",
+            "Scheduled" if scheduled else "Accepted",
+        )
 
         def apply_all() -> None:
             for each in affected:
                 self.apply(each, silent=silent)
+
         return ("Scheduled" if scheduled else "Accepted"), apply_all
 
     def _would_change(self, evse: Evse) -> bool:
-        return any(c.operative != (self.station_operative and evse.requested_operative and c.requested_operative)
-                   for c in evse.connectors)
+        return any(
+            c.operative != (self.station_operative and evse.requested_operative and c.requested_operative)
+            for c in evse.connectors
+        )
 
     def silent_after_change(self) -> bool:
         return self._faults.active(F.AVAILABILITY_NO_STATUS)

@@ -32,8 +32,14 @@ PENDING_ALLOWED = frozenset({"NotifyReport"})  # B02 lets the CSMS pull reports 
 class BootController:
     """Sends BootNotification until Accepted, then lets the queued CALLs go."""
 
-    def __init__(self, ident: StationIdentity, dm: DeviceModel, faults: FaultSet, outbox: Outbox,
-                 after_accepted: Callable[[Rpc], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        ident: StationIdentity,
+        dm: DeviceModel,
+        faults: FaultSet,
+        outbox: Outbox,
+        after_accepted: Callable[[Rpc], Awaitable[None]],
+    ) -> None:
         self._ident = ident
         self._dm = dm
         self._faults = faults
@@ -67,8 +73,12 @@ class BootController:
         self._trigger.set()
 
     def _payload(self, reason: str) -> dict[str, Any]:
-        station = {"model": self._ident.model, "vendorName": self._ident.vendor,
-                   "serialNumber": self._ident.serial, "firmwareVersion": self._ident.firmware}
+        station = {
+            "model": self._ident.model,
+            "vendorName": self._ident.vendor,
+            "serialNumber": self._ident.serial,
+            "firmwareVersion": self._ident.firmware,
+        }
         return {"reason": reason, "chargingStation": station}
 
     async def run(self, rpc: Rpc) -> None:

@@ -26,9 +26,13 @@ MAX_EVSES = 32
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness virtual-station",
-        description="Run the virtual OCPP 2.0.1 charging station against a CSMS, optionally with named faults.")
-    parser.add_argument("--csms-url", default="ws://127.0.0.1:9000/ocpp",
-                        help="CSMS WebSocket URL; the station appends /<identity> (default %(default)s)")
+        description="Run the virtual OCPP 2.0.1 charging station against a CSMS, optionally with named faults.",
+    )
+    parser.add_argument(
+        "--csms-url",
+        default="ws://127.0.0.1:9000/ocpp",
+        help="CSMS WebSocket URL; the station appends /<identity> (default %(default)s)",
+    )
     parser.add_argument("--identity", default="VS-0001", help="station identity (default %(default)s)")
     parser.add_argument("--password", help="HTTP Basic password (security profile 1); no auth header if omitted")
     parser.add_argument("--subprotocol", default="ocpp2.0.1", help="WebSocket subprotocol (default %(default)s)")
@@ -39,11 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default="VirtualStation-1", help="model (default %(default)s)")
     parser.add_argument("--serial", default="VS-0001-SN", help="serialNumber (default %(default)s)")
     parser.add_argument("--firmware", default="0.1.0", help="firmwareVersion (default %(default)s)")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="switch on a named fault (repeatable; see --list-faults)")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a named fault (repeatable; see --list-faults)",
+    )
     parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
-    parser.add_argument("--ready-file", type=Path,
-                        help='write {"control_port": N, "pid": P} here once the control API listens')
+    parser.add_argument(
+        "--ready-file", type=Path, help='write {"control_port": N, "pid": P} here once the control API listens'
+    )
     return parser
 
 
@@ -110,6 +120,5 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("websockets").setLevel(logging.WARNING)
     identity = StationIdentity(args.identity, args.vendor, args.model, args.serial, args.firmware)
-    config = StationConfig(args.csms_url, identity, args.password, args.subprotocol, args.evses,
-                           tuple(faults.names))
+    config = StationConfig(args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names))
     return asyncio.run(_serve(config, args))

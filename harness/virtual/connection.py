@@ -104,9 +104,15 @@ class Link:
     async def _open(self) -> ClientConnection | None:
         headers = {"Authorization": basic_auth(self._identity, self._password)} if self._password else None
         try:
-            ws = await connect(self.url, subprotocols=[Subprotocol(self._subprotocol)], additional_headers=headers,
-                               open_timeout=OPEN_TIMEOUT_S, close_timeout=CLOSE_TIMEOUT_S, proxy=None,
-                               compression=None)
+            ws = await connect(
+                self.url,
+                subprotocols=[Subprotocol(self._subprotocol)],
+                additional_headers=headers,
+                open_timeout=OPEN_TIMEOUT_S,
+                close_timeout=CLOSE_TIMEOUT_S,
+                proxy=None,
+                compression=None,
+            )
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             log.warning("cannot connect to %s: %s", self.url, describe(exc))
             return None

@@ -22,8 +22,16 @@ log = logging.getLogger("harness.virtual")
 MAX_BODY_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 16 * 1024
 READ_TIMEOUT_S = 5.0
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
-           409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
 
 Route = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -53,6 +61,7 @@ class ControlApi:
         def route(body: dict[str, Any]) -> dict[str, Any]:
             action(body)
             return {"ok": True}
+
         return route
 
     async def start(self) -> int:
@@ -77,8 +86,10 @@ class ControlApi:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, ConnectionError):
             status, answer = 400, {"error": "malformed HTTP request"}
         body = json.dumps(answer).encode()
-        head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("ascii")
+        head = (
+            f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("ascii")
         try:
             writer.write(head + body)
             await writer.drain()

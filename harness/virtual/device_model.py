@@ -26,6 +26,10 @@ _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
 
+# The statuses that say "no such thing here", as opposed to Accepted or Rejected.
+_LOOKUP_ERRORS = frozenset({"UnknownComponent", "UnknownVariable", "NotSupportedAttributeType"})
+
+
 @dataclass(frozen=True)
 class ComponentRef:
     """A component as addressed on the wire: name, optional instance, optional EVSE/connector scope."""
@@ -73,8 +77,9 @@ class VariableKey:
         return data
 
 
-def key(component: str, variable: str, instance: str | None = None, *, evse: int | None = None,
-        connector: int | None = None) -> VariableKey:
+def key(
+    component: str, variable: str, instance: str | None = None, *, evse: int | None = None, connector: int | None = None
+) -> VariableKey:
     """Shorthand for a VariableKey."""
     return VariableKey(ComponentRef(component, None, evse, connector), variable, instance)
 
@@ -239,12 +244,15 @@ class DeviceModel:
 
     def get_variables(self, requests: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Answer GetVariableData entries with GetVariableResult entries (B06)."""
-        return [self._get_one(item) for item in requests]
+        return [self._faulty_status(self._get_one(item)) for item in requests]
 
     def _get_one(self, item: dict[str, Any]) -> dict[str, Any]:
         attribute = item.get("attributeType", "Actual")
-        result: dict[str, Any] = {"attributeType": attribute, "component": item["component"],
-                                  "variable": item["variable"]}
+        result: dict[str, Any] = {
+            "attributeType": attribute,
+            "component": item["component"],
+            "variable": item["variable"],
+        }
         status, spec = self._lookup(ComponentRef.from_json(item["component"]), item["variable"])
         if status == "UnknownComponent" and self._faults.active(F.GETVARIABLES_UNKNOWN_COMPONENT_AS_VARIABLE):
             status = "UnknownVariable"
@@ -259,12 +267,27 @@ class DeviceModel:
 
     def set_variables(self, requests: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Answer SetVariableData entries with SetVariableResult entries (B05)."""
-        return [self._set_one(item) for item in requests]
+        results = []
+        for index, item in enumerate(requests):
+            if index > 0 and self._faults.active(F.SETVARIABLES_BATCH_ONLY_FIRST):
+                rejected = {"attributeType": item.get("attributeType", "Actual"), "attributeStatus": "Rejected"}
+                results.append({**rejected, "component": item["component"], "variable": item["variable"]})
+            else:
+                results.append(self._faulty_status(self._set_one(item)))
+        return results
+
+    def _faulty_status(self, result: dict[str, Any]) -> dict[str, Any]:
+        if result["attributeStatus"] in _LOOKUP_ERRORS and self._faults.active(F.DEVICE_MODEL_ERRORS_REJECTED):
+            result["attributeStatus"] = "Rejected"
+        return result
 
     def _set_one(self, item: dict[str, Any]) -> dict[str, Any]:
         attribute = item.get("attributeType", "Actual")
-        result: dict[str, Any] = {"attributeType": attribute, "component": item["component"],
-                                  "variable": item["variable"]}
+        result: dict[str, Any] = {
+            "attributeType": attribute,
+            "component": item["component"],
+            "variable": item["variable"],
+        }
         status, spec = self._lookup(ComponentRef.from_json(item["component"]), item["variable"])
         value = str(item["attributeValue"])
         if spec is not None:
@@ -294,8 +317,12 @@ class DeviceModel:
         return [self._report_entry(spec) for spec in chosen]
 
     def _report_entry(self, spec: VariableSpec) -> dict[str, Any]:
-        attribute: dict[str, Any] = {"type": "Actual", "mutability": spec.mutability, "persistent": not spec.dynamic,
-                                     "constant": spec.mutability == "ReadOnly" and not spec.dynamic}
+        attribute: dict[str, Any] = {
+            "type": "Actual",
+            "mutability": spec.mutability,
+            "persistent": not spec.dynamic,
+            "constant": spec.mutability == "ReadOnly" and not spec.dynamic,
+        }
         if spec.mutability != "WriteOnly":
             attribute["value"] = self.value(spec.key)
         characteristics: dict[str, Any] = {"dataType": spec.data_type, "supportsMonitoring": False}
@@ -307,8 +334,12 @@ class DeviceModel:
             characteristics["maxLimit"] = spec.max_limit
         if spec.values:
             characteristics["valuesList"] = ",".join(spec.values)
-        return {"component": spec.key.component.to_json(), "variable": spec.key.variable_json(),
-                "variableAttribute": [attribute], "variableCharacteristics": characteristics}
+        return {
+            "component": spec.key.component.to_json(),
+            "variable": spec.key.variable_json(),
+            "variableAttribute": [attribute],
+            "variableCharacteristics": characteristics,
+        }
 
 
 _SUMMARY_VARIABLES = frozenset({"availabilitystate", "available"})

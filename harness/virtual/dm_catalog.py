@@ -70,13 +70,15 @@ class StationIdentity:
     firmware: str
 
 
-def _integer(variable: VariableKey, default: int, low: int, high: int, *, unit: str | None = None,
-             mutability: str = "ReadWrite") -> VariableSpec:
+def _integer(
+    variable: VariableKey, default: int, low: int, high: int, *, unit: str | None = None, mutability: str = "ReadWrite"
+) -> VariableSpec:
     return VariableSpec(variable, "integer", mutability, str(default), unit, low, high)
 
 
-def _boolean(variable: VariableKey, default: bool, *, mutability: str = "ReadWrite",
-             values: tuple[str, ...] = ()) -> VariableSpec:
+def _boolean(
+    variable: VariableKey, default: bool, *, mutability: str = "ReadWrite", values: tuple[str, ...] = ()
+) -> VariableSpec:
     return VariableSpec(variable, "boolean", mutability, "true" if default else "false", values=values)
 
 
@@ -102,8 +104,13 @@ def _communication() -> list[VariableSpec]:
         _integer(key("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"), 3, 1, 100),
         _readonly(key("OCPPCommCtrlr", "NetworkConfigurationPriority"), "string", "1"),
         _integer(key("OCPPCommCtrlr", "ResetRetries"), 1, 0, 10),
-        VariableSpec(key("OCPPCommCtrlr", "FileTransferProtocols"), "MemberList", "ReadOnly", "HTTPS",
-                     values=("HTTP", "HTTPS", "FTP", "FTPS", "SFTP")),
+        VariableSpec(
+            key("OCPPCommCtrlr", "FileTransferProtocols"),
+            "MemberList",
+            "ReadOnly",
+            "HTTPS",
+            values=("HTTP", "HTTPS", "FTP", "FTPS", "SFTP"),
+        ),
         _boolean(key("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"), True, mutability="ReadOnly"),
     ]
 
@@ -177,14 +184,23 @@ def _topology(ident: StationIdentity, evse_ids: list[int], rated_power_w: float)
     ]
     for evse_id in evse_ids:
         specs += [
-            VariableSpec(evse_availability(evse_id), "OptionList", "ReadOnly", values=AVAILABILITY_STATES,
-                         dynamic=True),
+            VariableSpec(
+                evse_availability(evse_id), "OptionList", "ReadOnly", values=AVAILABILITY_STATES, dynamic=True
+            ),
             _boolean(key("EVSE", "Available", evse=evse_id), True, mutability="ReadOnly"),
-            VariableSpec(evse_power(evse_id), "decimal", "ReadOnly", unit="W", min_limit=0.0,
-                         max_limit=rated_power_w, dynamic=True),
+            VariableSpec(
+                evse_power(evse_id),
+                "decimal",
+                "ReadOnly",
+                unit="W",
+                min_limit=0.0,
+                max_limit=rated_power_w,
+                dynamic=True,
+            ),
             _integer(key("EVSE", "SupplyPhases", evse=evse_id), 3, 0, 3, mutability="ReadOnly"),
-            VariableSpec(connector_availability(evse_id, 1), "OptionList", "ReadOnly", values=AVAILABILITY_STATES,
-                         dynamic=True),
+            VariableSpec(
+                connector_availability(evse_id, 1), "OptionList", "ReadOnly", values=AVAILABILITY_STATES, dynamic=True
+            ),
             _boolean(key("Connector", "Available", evse=evse_id, connector=1), True, mutability="ReadOnly"),
             _readonly(key("Connector", "ConnectorType", evse=evse_id, connector=1), "string", "cType2"),
             _integer(key("Connector", "SupplyPhases", evse=evse_id, connector=1), 3, 0, 3, mutability="ReadOnly"),
@@ -194,5 +210,12 @@ def _topology(ident: StationIdentity, evse_ids: list[int], rated_power_w: float)
 
 def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: float) -> list[VariableSpec]:
     """Every variable of a station with the given identity and EVSEs (one connector each)."""
-    return (_communication() + _authorization() + _transactions() + _metering() + _device_data()
-            + _security(ident) + _topology(ident, evse_ids, rated_power_w))
+    return (
+        _communication()
+        + _authorization()
+        + _transactions()
+        + _metering()
+        + _device_data()
+        + _security(ident)
+        + _topology(ident, evse_ids, rated_power_w)
+    )

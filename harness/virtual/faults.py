@@ -42,6 +42,8 @@ MALFORMED_FRAME = "malformed-frame"
 TWO_CALLS_IN_FLIGHT = "two-calls-in-flight"
 SLOW_RESPONSE = "slow-response"
 HEARTBEAT_INTERVAL_IGNORED = "heartbeat-interval-ignored"
+DEVICE_MODEL_ERRORS_REJECTED = "device-model-errors-rejected"
+SETVARIABLES_BATCH_ONLY_FIRST = "setvariables-batch-only-first"
 
 CATALOGUE: tuple[Fault, ...] = (
     Fault(BOOT_PENDING_ALLOWS_START, "RequestStartTransaction is Accepted while the boot is Pending"),
@@ -68,6 +70,11 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(TWO_CALLS_IN_FLIGHT, "post-boot StatusNotifications and Heartbeats do not wait for the previous response"),
     Fault(SLOW_RESPONSE, "every CSMS CALL is answered after 12 s"),
     Fault(HEARTBEAT_INTERVAL_IGNORED, "Heartbeat every 2 s, whatever interval the CSMS configures"),
+    Fault(
+        DEVICE_MODEL_ERRORS_REJECTED,
+        "Get/SetVariables answer Rejected instead of UnknownComponent, UnknownVariable or NotSupportedAttributeType",
+    ),
+    Fault(SETVARIABLES_BATCH_ONLY_FIRST, "SetVariables with several entries applies the first and rejects the rest"),
 )
 
 FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in CATALOGUE}

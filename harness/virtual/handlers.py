@@ -50,8 +50,9 @@ class CsmsRequests:
             return Reply(error=("NotSupported", f"{action} is not supported by this station"))
         return route(payload)
 
-    def _too_big(self, payload: dict[str, Any], items: str, items_key: VariableKey,
-                 bytes_key: VariableKey) -> Reply | None:
+    def _too_big(
+        self, payload: dict[str, Any], items: str, items_key: VariableKey, bytes_key: VariableKey
+    ) -> Reply | None:
         dm = self._station.dm
         if len(payload[items]) > dm.get_int(items_key):
             return Reply(error=("OccurrenceConstraintViolation", f"more than ItemsPerMessage {items}"))
@@ -77,15 +78,23 @@ class CsmsRequests:
         if not entries:
             return Reply({"status": "EmptyResultSet"})
         size = station.dm.get_int(dmc.ITEMS_PER_REPORT)
-        chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
+        chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
         request_id = payload["requestId"]
 
         def send_report() -> None:
             generated = station.clock.stamp()
             for seq_no, chunk in enumerate(chunks):
-                station.outbox.put("NotifyReport", {"requestId": request_id, "generatedAt": generated,
-                                                    "seqNo": seq_no, "tbc": seq_no < len(chunks) - 1,
-                                                    "reportData": chunk})
+                station.outbox.put(
+                    "NotifyReport",
+                    {
+                        "requestId": request_id,
+                        "generatedAt": generated,
+                        "seqNo": seq_no,
+                        "tbc": seq_no < len(chunks) - 1,
+                        "reportData": chunk,
+                    },
+                )
+
         return Reply({"status": "Accepted"}, then=send_report)
 
     def reset(self, payload: dict[str, Any]) -> Reply:
@@ -153,6 +162,7 @@ class CsmsRequests:
 
         def send() -> None:
             outbox.put(action, dict(body))
+
         return lambda evses, target: send
 
     def _trigger_status(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
@@ -166,6 +176,7 @@ class CsmsRequests:
 
         def send() -> None:
             station.outbox.put("StatusNotification", station.availability.payload(evse, connector))
+
         return send
 
     def _trigger_meter_values(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
@@ -177,6 +188,7 @@ class CsmsRequests:
                 sample = meter_value(evse.meter, measurands, "Trigger", station.clock.stamp())
                 if sample is not None:
                     station.outbox.put("MeterValues", {"evseId": evse.id, "meterValue": [sample]})
+
         return send
 
     def _trigger_transaction(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
@@ -188,5 +200,5 @@ class CsmsRequests:
         def send() -> None:
             for evse in running:
                 engine.trigger(evse)
-        return send
 
+        return send

@@ -10,8 +10,9 @@ from harness.virtual.evse import Connector, Evse
 if TYPE_CHECKING:
     from harness.virtual.station import Station
 
-ID_TOKEN_TYPES = frozenset({"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
-                            "NoAuthorization"})
+ID_TOKEN_TYPES = frozenset(
+    {"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"}
+)
 ID_TOKEN_MAX_LENGTH = 36
 
 
@@ -97,9 +98,20 @@ class ManualActions:
         evses = []
         for evse in station.evses:
             connectors = [{"id": c.id, "status": c.status(), "plugged": c.plugged} for c in evse.connectors]
-            evses.append({"id": evse.id, "operative": evse.operative, "connectors": connectors,
-                          "transaction_id": evse.tx.id if evse.tx is not None else None,
-                          "charging_state": evse.charging_state(), "power_w": evse.meter.reported_power_w,
-                          "energy_wh": evse.meter.register_wh})
-        return {"connected": station.link.connected, "registration": station.boot.registration,
-                "faults": station.faults.names, "evses": evses}
+            evses.append(
+                {
+                    "id": evse.id,
+                    "operative": evse.operative,
+                    "connectors": connectors,
+                    "transaction_id": evse.tx.id if evse.tx is not None else None,
+                    "charging_state": evse.charging_state(),
+                    "power_w": evse.meter.reported_power_w,
+                    "energy_wh": evse.meter.register_wh,
+                }
+            )
+        return {
+            "connected": station.link.connected,
+            "registration": station.boot.registration,
+            "faults": station.faults.names,
+            "evses": evses,
+        }

@@ -24,8 +24,9 @@ def sampled_values(meter: PowerMeter, measurands: Iterable[str], context: str) -
         if reading is None:
             continue
         unit, read = reading
-        values.append({"value": read(meter), "context": context, "measurand": measurand,
-                       "unitOfMeasure": {"unit": unit}})
+        values.append(
+            {"value": read(meter), "context": context, "measurand": measurand, "unitOfMeasure": {"unit": unit}}
+        )
     return values
 
 

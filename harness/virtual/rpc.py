@@ -77,8 +77,14 @@ Handler = Callable[[str, dict[str, Any]], Awaitable[Reply]]
 class Rpc:
     """The RPC layer of one connection; it lives exactly as long as the WebSocket."""
 
-    def __init__(self, ws: ClientConnection, handler: Handler, *, message_timeout: Callable[[], float],
-                 reply_delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        ws: ClientConnection,
+        handler: Handler,
+        *,
+        message_timeout: Callable[[], float],
+        reply_delay_s: float = 0.0,
+    ) -> None:
         self._ws = ws
         self._handler = handler
         self._message_timeout = message_timeout
@@ -93,8 +99,9 @@ class Rpc:
     def closed(self) -> bool:
         return self._closed
 
-    async def call(self, action: str, payload: dict[str, Any], *, exclusive: bool = True,
-                   malformed: bool = False) -> Outcome:
+    async def call(
+        self, action: str, payload: dict[str, Any], *, exclusive: bool = True, malformed: bool = False
+    ) -> Outcome:
         """Send a CALL and wait for its reply; `exclusive=False` skips the one-in-flight rule (a fault)."""
         if not exclusive:
             return await self._call(action, payload, malformed)

@@ -58,14 +58,18 @@ class Station:
         self.evses: list[Evse] = make_evses(config.evse_count)
         catalog = dmc.build_catalog(config.identity, [evse.id for evse in self.evses], RATED_POWER_W)
         self.dm = DeviceModel(catalog, self.faults)
-        self.outbox = Outbox(attempts=lambda: self.dm.get_int(dmc.MESSAGE_ATTEMPTS_TX),
-                             attempt_interval_s=lambda: float(self.dm.get_int(dmc.MESSAGE_ATTEMPT_INTERVAL_TX)))
+        self.outbox = Outbox(
+            attempts=lambda: self.dm.get_int(dmc.MESSAGE_ATTEMPTS_TX),
+            attempt_interval_s=lambda: float(self.dm.get_int(dmc.MESSAGE_ATTEMPT_INTERVAL_TX)),
+        )
         self.boot = BootController(config.identity, self.dm, self.faults, self.outbox, self._after_boot)
         self.availability = Availability(self.evses, self.clock, self.faults, self.outbox)
-        self.engine = TransactionEngine(self.dm, self.clock, self.faults, self.outbox, self._online,
-                                        self._transaction_ended)
-        self.authorizer = Authorizer(self.dm, self.clock, self.faults, self.outbox, self.engine, self._online,
-                                     self.spawn)
+        self.engine = TransactionEngine(
+            self.dm, self.clock, self.faults, self.outbox, self._online, self._transaction_ended
+        )
+        self.authorizer = Authorizer(
+            self.dm, self.clock, self.faults, self.outbox, self.engine, self._online, self.spawn
+        )
         self.aligned = AlignedSampler(self.dm, self.clock, self.outbox, self.engine, self.evses, self._online)
         self.requests = CsmsRequests(self)
         self.link = Link(config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm)
@@ -81,8 +85,9 @@ class Station:
 
     def _bind_live_variables(self) -> None:
         self.dm.bind(dmc.CLOCK_DATETIME, self.clock.stamp)
-        self.dm.bind(dmc.STATION_AVAILABILITY,
-                     lambda: "Available" if self.availability.station_operative else "Unavailable")
+        self.dm.bind(
+            dmc.STATION_AVAILABILITY, lambda: "Available" if self.availability.station_operative else "Unavailable"
+        )
         for evse in self.evses:
             self.dm.bind(dmc.evse_availability(evse.id), evse.availability_state)
             self.dm.bind(dmc.evse_power(evse.id), evse.meter.power_text)
@@ -122,8 +127,12 @@ class Station:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Stay connected to the CSMS and keep the plant model ticking until `stop` is set."""
-        log.info("station %s starting, CSMS %s, faults: %s", self.config.identity.identity, self.link.url,
-                 ",".join(self.faults.names) or "none")
+        log.info(
+            "station %s starting, CSMS %s, faults: %s",
+            self.config.identity.identity,
+            self.link.url,
+            ",".join(self.faults.names) or "none",
+        )
         workers = [asyncio.ensure_future(self.link.run(self._session)), asyncio.ensure_future(self._tick())]
         try:
             await stop.wait()
@@ -138,11 +147,18 @@ class Station:
 
     async def _session(self, ws: ClientConnection) -> None:
         slow = SLOW_REPLY_S if self.faults.active(F.SLOW_RESPONSE) else 0.0
-        rpc = Rpc(ws, self.requests.handle, message_timeout=lambda: float(self.dm.get_int(dmc.MESSAGE_TIMEOUT)),
-                  reply_delay_s=slow)
+        rpc = Rpc(
+            ws,
+            self.requests.handle,
+            message_timeout=lambda: float(self.dm.get_int(dmc.MESSAGE_TIMEOUT)),
+            reply_delay_s=slow,
+        )
         self._report_after_long_outage()
-        workers = [asyncio.ensure_future(self.boot.run(rpc)), asyncio.ensure_future(self.boot.heartbeat(rpc)),
-                   asyncio.ensure_future(self.outbox.run(rpc, self.boot.allowed))]
+        workers = [
+            asyncio.ensure_future(self.boot.run(rpc)),
+            asyncio.ensure_future(self.boot.heartbeat(rpc)),
+            asyncio.ensure_future(self.outbox.run(rpc, self.boot.allowed)),
+        ]
         try:
             await rpc.serve()
         finally:
@@ -170,8 +186,10 @@ class Station:
         security = {"type": self._startup_event, "timestamp": self.clock.stamp()}
         if self.faults.active(F.TWO_CALLS_IN_FLIGHT):
             # The fault: the whole post-boot burst goes out without waiting for any reply.
-            await asyncio.gather(self.availability.report_all(rpc, exclusive=False),
-                                 rpc.call("SecurityEventNotification", security, exclusive=False))
+            await asyncio.gather(
+                self.availability.report_all(rpc, exclusive=False),
+                rpc.call("SecurityEventNotification", security, exclusive=False),
+            )
             return
         await self.availability.report_all(rpc)
         await rpc.call("SecurityEventNotification", security)

@@ -33,8 +33,15 @@ ENERGY_DROP_WH = 100.0
 class TransactionEngine:
     """Starts, updates and ends transactions on the station's EVSEs."""
 
-    def __init__(self, dm: DeviceModel, clock: Clock, faults: FaultSet, outbox: Outbox,
-                 online: Callable[[], bool], on_ended: Callable[[Evse], None]) -> None:
+    def __init__(
+        self,
+        dm: DeviceModel,
+        clock: Clock,
+        faults: FaultSet,
+        outbox: Outbox,
+        online: Callable[[], bool],
+        on_ended: Callable[[Evse], None],
+    ) -> None:
         self._dm = dm
         self._clock = clock
         self._faults = faults
@@ -43,8 +50,15 @@ class TransactionEngine:
         self._on_ended = on_ended
         self._no_meter = faults.active(F.NO_METER_VALUES_IN_TRANSACTION)
 
-    def evaluate(self, evse: Evse, trigger: str, *, stopped_reason: str | None = None, force_update: bool = False,
-                 id_token: dict[str, Any] | None = None) -> None:
+    def evaluate(
+        self,
+        evse: Evse,
+        trigger: str,
+        *,
+        stopped_reason: str | None = None,
+        force_update: bool = False,
+        id_token: dict[str, Any] | None = None,
+    ) -> None:
         """Re-decide the transaction of `evse` after an input changed because of `trigger`."""
         self._follow_power_path(evse)
         tx = evse.tx
@@ -94,8 +108,15 @@ class TransactionEngine:
         begin = self._sample(evse, dmc.TX_STARTED_MEASURANDS, "Transaction.Begin")
         self._send(evse, "Started", trigger, meter_values=[begin] if begin else [])
 
-    def end(self, evse: Evse, trigger: str, stopped_reason: str, *, id_token: dict[str, Any] | None = None,
-            offline: bool = False) -> None:
+    def end(
+        self,
+        evse: Evse,
+        trigger: str,
+        stopped_reason: str,
+        *,
+        id_token: dict[str, Any] | None = None,
+        offline: bool = False,
+    ) -> None:
         """End the transaction of `evse` now; the authorization is used up with it."""
         tx = evse.tx
         if tx is None:
@@ -107,8 +128,15 @@ class TransactionEngine:
         final = self._sample(evse, dmc.TX_ENDED_MEASURANDS, "Transaction.End")
         if final:
             samples.append(final)
-        self._send(evse, "Ended", trigger, stopped_reason=tx.stopped_reason_hint or stopped_reason,
-                   meter_values=samples, id_token=id_token, offline=offline)
+        self._send(
+            evse,
+            "Ended",
+            trigger,
+            stopped_reason=tx.stopped_reason_hint or stopped_reason,
+            meter_values=samples,
+            id_token=id_token,
+            offline=offline,
+        )
         log.info("transaction %s ended on EVSE %d (%s, %s)", tx.id, evse.id, trigger, stopped_reason)
         evse.tx = None
         evse.session_closed = evse.plugged_connector() is not None
@@ -117,9 +145,17 @@ class TransactionEngine:
     def _sample(self, evse: Evse, measurands: VariableKey, context: str) -> dict[str, Any] | None:
         return meter_value(evse.meter, self._dm.get_list(measurands), context, self._clock.stamp())
 
-    def _send(self, evse: Evse, event_type: str, trigger: str, *, stopped_reason: str | None = None,
-              meter_values: list[dict[str, Any]] | None = None, id_token: dict[str, Any] | None = None,
-              offline: bool = False) -> None:
+    def _send(
+        self,
+        evse: Evse,
+        event_type: str,
+        trigger: str,
+        *,
+        stopped_reason: str | None = None,
+        meter_values: list[dict[str, Any]] | None = None,
+        id_token: dict[str, Any] | None = None,
+        offline: bool = False,
+    ) -> None:
         tx = evse.tx
         assert tx is not None
         if trigger == "CablePluggedIn" and self._faults.active(F.WRONG_TRIGGER_REASON_ON_PLUG):
@@ -137,8 +173,13 @@ class TransactionEngine:
             trigger = "RemoteStart"
             info["remoteStartId"] = auth.remote_start_id
             auth.remote_pending = False
-        payload: dict[str, Any] = {"eventType": event_type, "timestamp": self._clock.stamp(),
-                                   "triggerReason": trigger, "seqNo": self._next_seq(tx), "transactionInfo": info}
+        payload: dict[str, Any] = {
+            "eventType": event_type,
+            "timestamp": self._clock.stamp(),
+            "triggerReason": trigger,
+            "seqNo": self._next_seq(tx),
+            "transactionInfo": info,
+        }
         if offline or not self._online():
             payload["offline"] = True
         token = id_token

@@ -36,9 +36,7 @@ def _check_no_error(result: dict[str, Any], what: str) -> None:
 # ---------------------------------------------------------------- B01-B03 cold boot
 
 
-@ocpp201_case(
-    "TC_B_01_CS", "Cold boot - Accepted", BLOCK, ["B01"], ["B01.FR.01", "B01.FR.05", "B01.FR.09"], needs=[]
-)
+@ocpp201_case("TC_B_01_CS", "Cold boot - Accepted", BLOCK, ["B01"], ["B01.FR.01", "B01.FR.05", "B01.FR.09"], needs=[])
 async def test_TC_B_01_CS(ctx: CaseContext) -> None:
     """After a power cycle the station boots, is Accepted and reports every connector (B01).
 
@@ -67,10 +65,16 @@ async def test_TC_B_02_CS(ctx: CaseContext) -> None:
     await ctx.dut.power_cycle()
     first = await csms.expect("BootNotification", timeout=ctx.timing.boot_timeout_s, what="after the reboot")
 
-    set_result = await csms.call("SetVariables", {"setVariableData": [_variable("OCPPCommCtrlr", "OfflineThreshold", attributeValue="300")]})
-    require_equal(set_result.get("setVariableResult.0.attributeStatus"), "Accepted", "step 4: SetVariables attributeStatus")
+    set_result = await csms.call(
+        "SetVariables", {"setVariableData": [_variable("OCPPCommCtrlr", "OfflineThreshold", attributeValue="300")]}
+    )
+    require_equal(
+        set_result.get("setVariableResult.0.attributeStatus"), "Accepted", "step 4: SetVariables attributeStatus"
+    )
     get_result = await csms.call("GetVariables", {"getVariableData": [_variable("OCPPCommCtrlr", "OfflineThreshold")]})
-    require_equal(get_result.get("getVariableResult.0.attributeStatus"), "Accepted", "step 6: GetVariables attributeStatus")
+    require_equal(
+        get_result.get("getVariableResult.0.attributeStatus"), "Accepted", "step 6: GetVariables attributeStatus"
+    )
 
     report = await csms.call("GetBaseReport", {"requestId": 201, "reportBase": "FullInventory"})
     require_equal(report.get("status"), "Accepted", "step 8: GetBaseReportResponse status")
@@ -82,7 +86,10 @@ async def test_TC_B_02_CS(ctx: CaseContext) -> None:
         if not part.get("tbc", False):
             break
 
-    start = await csms.call("RequestStartTransaction", {"idToken": cfg.valid_id_token.as_ocpp(), "remoteStartId": 202, "evseId": cfg.evse_id})
+    start = await csms.call(
+        "RequestStartTransaction",
+        {"idToken": cfg.valid_id_token.as_ocpp(), "remoteStartId": 202, "evseId": cfg.evse_id},
+    )
     require_equal(start.get("status"), "Rejected", "step 12: RequestStartTransactionResponse status while Pending")
 
     trigger = await csms.call("TriggerMessage", {"requestedMessage": "BootNotification"})
@@ -143,12 +150,17 @@ async def test_TC_B_06_CS(ctx: CaseContext) -> None:
 )  # fmt: skip
 async def test_TC_B_07_CS(ctx: CaseContext) -> None:
     """One GetVariables for two variables answers both, in any order."""
-    await configure(ctx.csms, [("OCPPCommCtrlr", "OfflineThreshold", "300"), ("AuthCtrlr", "LocalAuthorizeOffline", "true")])
+    await configure(
+        ctx.csms, [("OCPPCommCtrlr", "OfflineThreshold", "300"), ("AuthCtrlr", "LocalAuthorizeOffline", "true")]
+    )
     outcome = await ctx.csms.call("GetVariables", {"getVariableData": [
         _variable("OCPPCommCtrlr", "OfflineThreshold", attributeType="Actual"),
         _variable("AuthCtrlr", "LocalAuthorizeOffline", attributeType="Actual"),
     ]})  # fmt: skip
-    for comp, var, value in (("OCPPCommCtrlr", "OfflineThreshold", "300"), ("AuthCtrlr", "LocalAuthorizeOffline", "true")):
+    for comp, var, value in (
+        ("OCPPCommCtrlr", "OfflineThreshold", "300"),
+        ("AuthCtrlr", "LocalAuthorizeOffline", "true"),
+    ):
         result = _result_for(outcome, "getVariableResult", comp, var)
         require_equal(result.get("attributeStatus"), "Accepted", f"{comp}.{var} attributeStatus")
         require_equal(result.get("attributeType", "Actual"), "Actual", f"{comp}.{var} attributeType")
@@ -159,7 +171,9 @@ async def test_TC_B_07_CS(ctx: CaseContext) -> None:
 @ocpp201_case("TC_B_32_CS", "Get variables - unknown component", BLOCK, ["B06"], ["B06.FR.06"])
 async def test_TC_B_32_CS(ctx: CaseContext) -> None:
     """A variable of a component the station does not have is reported as UnknownComponent."""
-    outcome = await ctx.csms.call("GetVariables", {"getVariableData": [_variable("UnknownComponent", "OfflineThreshold")]})
+    outcome = await ctx.csms.call(
+        "GetVariables", {"getVariableData": [_variable("UnknownComponent", "OfflineThreshold")]}
+    )
     result = _result_for(outcome, "getVariableResult", "UnknownComponent", "OfflineThreshold")
     require_equal(result.get("attributeStatus"), "UnknownComponent", "attributeStatus")
 
@@ -290,7 +304,9 @@ async def test_TC_B_21_CS(ctx: CaseContext) -> None:
     require_equal(answer.get("status"), "Scheduled", "step 2: ResetResponse status")
     await ctx.csms.expect_none("BootNotification", during=ctx.cfg.transaction_duration_s, what="while charging")
     await states.stop_authorized(ctx, tx)
-    boot = await ctx.csms.expect("BootNotification", timeout=ctx.timing.boot_timeout_s, what="after the transaction ended")
+    boot = await ctx.csms.expect(
+        "BootNotification", timeout=ctx.timing.boot_timeout_s, what="after the transaction ended"
+    )
     require_equal(boot.get("reason"), "ScheduledReset", "step 7: BootNotification reason")
     await expect_connector(ctx.csms, tx.evse_id, tx.connector_id, "Occupied")
     event = await ctx.csms.expect("SecurityEventNotification", what="after the reboot")
@@ -307,9 +323,7 @@ async def test_TC_B_22_CS(ctx: CaseContext) -> None:
     await states.energy_transfer_started(ctx, tx)
     answer = await ctx.csms.call("Reset", {"type": "Immediate"})
     require_equal(answer.get("status"), "Accepted", "step 2: ResetResponse status")
-    ended = await ctx.csms.expect(
-        "TransactionEvent", tx.is_mine(), what="ending the transaction for the reset"
-    )
+    ended = await ctx.csms.expect("TransactionEvent", tx.is_mine(), what="ending the transaction for the reset")
     require_equal(ended.get("eventType"), "Ended", "step 3: eventType")
     require_equal(ended.get("triggerReason"), "ResetCommand", "step 3: triggerReason")
     require_equal(ended.get("transactionInfo.chargingState"), "EVConnected", "step 3: transactionInfo.chargingState")

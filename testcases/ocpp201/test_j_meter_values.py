@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +53,7 @@ async def test_TC_J_01_CS(ctx: CaseContext) -> None:
         _check_sampled(message.get("meterValue.0", {}), "Sample.Clock", measurands, "MeterValuesRequest")
         received.append(message)
     stamps = sorted({_timestamp(m) for m in received})
-    for earlier, later in zip(stamps, stamps[1:]):
+    for earlier, later in itertools.pairwise(stamps):
         gap = (later - earlier).total_seconds()
         require(
             abs(gap - interval) <= TIMESTAMP_SLACK_S,
@@ -69,7 +70,9 @@ async def test_TC_J_01_CS(ctx: CaseContext) -> None:
 async def test_TC_J_02_CS(ctx: CaseContext) -> None:
     """During a transaction clock-aligned values come as TransactionEvent MeterValueClock (or MeterValues)."""
     interval = ctx.cfg.aligned_interval_s
-    await configure(ctx.csms, [("AlignedDataCtrlr", "Interval", str(interval)), ("AlignedDataCtrlr", "SendDuringIdle", "false")])
+    await configure(
+        ctx.csms, [("AlignedDataCtrlr", "Interval", str(interval)), ("AlignedDataCtrlr", "SendDuringIdle", "false")]
+    )
     measurands = await _measurands(ctx, "AlignedDataCtrlr", "Measurands")
     tx = ctx.new_transaction()
     await states.energy_transfer_started(ctx, tx)
@@ -128,7 +131,7 @@ async def test_TC_J_09_CS(ctx: CaseContext) -> None:
         _check_sampled(meter_values[0], "Sample.Periodic", measurands, "step 1: TransactionEventRequest")
         periodic.append(event)
     stamps = sorted({_timestamp(m) for m in periodic})
-    for earlier, later in zip(stamps, stamps[1:]):
+    for earlier, later in itertools.pairwise(stamps):
         gap = (later - earlier).total_seconds()
         require(
             abs(gap - interval) <= TIMESTAMP_SLACK_S,

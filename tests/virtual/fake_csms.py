@@ -67,8 +67,13 @@ class FakeCsms:
 
     async def start(self) -> None:
         protocols = [self.subprotocol] if self.subprotocol else None
-        self._server = await serve(self._handle, "127.0.0.1", self.port, subprotocols=protocols,  # type: ignore[arg-type]
-                                   compression=None)
+        self._server = await serve(
+            self._handle,
+            "127.0.0.1",
+            self.port,
+            subprotocols=protocols,  # type: ignore[arg-type]
+            compression=None,
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -164,13 +169,15 @@ class FakeCsms:
             await asyncio.sleep(0.02)
         raise TimeoutError("no reply frame")
 
-    async def expect(self, action: str, where: Callable[[dict[str, Any]], bool] | None = None,
-                     timeout: float = 5.0) -> dict[str, Any]:
+    async def expect(
+        self, action: str, where: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
         """The next not yet consumed station CALL `action` matching `where`; consumes it."""
         return (await self.expect_request(action, where, timeout)).payload
 
-    async def expect_request(self, action: str, where: Callable[[dict[str, Any]], bool] | None = None,
-                             timeout: float = 5.0) -> Request:
+    async def expect_request(
+        self, action: str, where: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 5.0
+    ) -> Request:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -188,8 +195,9 @@ class FakeCsms:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
 
-    async def expect_none(self, action: str, during: float,
-                          where: Callable[[dict[str, Any]], bool] | None = None) -> None:
+    async def expect_none(
+        self, action: str, during: float, where: Callable[[dict[str, Any]], bool] | None = None
+    ) -> None:
         try:
             found = await self.expect(action, where, during)
         except AssertionError:
@@ -212,8 +220,9 @@ class FakeCsms:
 
 
 @asynccontextmanager
-async def lab(faults: tuple[str, ...] = (), evses: int = 1, **csms_options: Any) -> AsyncIterator[
-        tuple[FakeCsms, Station, int]]:
+async def lab(
+    faults: tuple[str, ...] = (), evses: int = 1, **csms_options: Any
+) -> AsyncIterator[tuple[FakeCsms, Station, int]]:
     """A fake CSMS and an in-process station connected to it; yields (csms, station, control port)."""
     csms = FakeCsms(**csms_options)
     await csms.start()
@@ -239,8 +248,9 @@ async def booted(csms: FakeCsms, evses: int = 1) -> None:
     await csms.expect("SecurityEventNotification")
 
 
-async def control(port: int, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[
-        int, dict[str, Any]]:
+async def control(
+    port: int, method: str, path: str, body: Any = None, raw: bytes | None = None
+) -> tuple[int, dict[str, Any]]:
     """One HTTP request to the control API; returns (status, JSON body)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")

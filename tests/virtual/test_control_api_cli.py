@@ -36,8 +36,9 @@ def test_control_api_rejects_bad_requests_without_harm() -> None:
             assert (await control(port, "POST", "/unplug", {"evse_id": 1}))[0] == 409
             assert (await control(port, "POST", "/ev/suspend", {"evse_id": 1}))[0] == 409
             assert (await control(port, "POST", "/present-id-token", {"evse_id": 1, "id_token": ""}))[0] == 400
-            assert (await control(port, "POST", "/present-id-token",
-                                  {"evse_id": 1, "id_token": "A", "type": "Bogus"}))[0] == 400
+            assert (await control(port, "POST", "/present-id-token", {"evse_id": 1, "id_token": "A", "type": "Bogus"}))[
+                0
+            ] == 400
             assert (await control(port, "POST", "/plug", raw=b"x" * (70 * 1024)))[0] == 413
             assert await control(port, "POST", "/plug", {"evse_id": 1}) == (200, {"ok": True})
             assert (await control(port, "POST", "/plug", {"evse_id": 1}))[0] == 409
@@ -46,13 +47,21 @@ def test_control_api_rejects_bad_requests_without_harm() -> None:
             assert state["faults"] == []
             evse = state["evses"][0]
             assert evse["connectors"] == [{"id": 1, "status": "Occupied", "plugged": True}]
-            assert set(evse) == {"id", "operative", "connectors", "transaction_id", "charging_state", "power_w",
-                                 "energy_wh"}
+            assert set(evse) == {
+                "id",
+                "operative",
+                "connectors",
+                "transaction_id",
+                "charging_state",
+                "power_w",
+                "energy_wh",
+            }
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GARBAGE\r\n\r\n")
             await writer.drain()
             assert b" 400 " in (await asyncio.wait_for(reader.read(), 5)).split(b"\r\n")[0]
             writer.close()
+
     asyncio.run(scenario())
 
 
@@ -72,9 +81,26 @@ def test_subprocess_station_writes_ready_file_connects_and_stops_on_sigterm(tmp_
         await csms.start()
         ready = tmp_path / "ready.json"
         process = subprocess.Popen(
-            [sys.executable, "-m", "harness.virtual", "--csms-url", csms.url, "--identity", "CS-SUB",
-             "--fault", "seqno-gap", "--fault", "seqno-gap", "--ready-file", str(ready)],
-            cwd=REPO, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+            [
+                sys.executable,
+                "-m",
+                "harness.virtual",
+                "--csms-url",
+                csms.url,
+                "--identity",
+                "CS-SUB",
+                "--fault",
+                "seqno-gap",
+                "--fault",
+                "seqno-gap",
+                "--ready-file",
+                str(ready),
+            ],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
         try:
             deadline = time.monotonic() + 10
             while not ready.exists() and time.monotonic() < deadline:
@@ -92,13 +118,18 @@ def test_subprocess_station_writes_ready_file_connects_and_stops_on_sigterm(tmp_
         assert process.returncode == 0
         assert "Traceback" not in err
         assert "connected to" in err
+
     asyncio.run(scenario())
 
 
 def test_subprocess_station_survives_an_absent_csms() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "harness.virtual", "--csms-url", "ws://127.0.0.1:9/ocpp"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     time.sleep(1.5)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=10)

@@ -20,22 +20,36 @@ def test_get_variables_statuses() -> None:
     async def scenario() -> None:
         async with lab() as (csms, _station, _port):
             await booted(csms)
-            answer = await csms.result("GetVariables", {"getVariableData": [
-                _get("OCPPCommCtrlr", "OfflineThreshold", attributeType="Actual"),
-                _get("UnknownComponent", "OfflineThreshold"),
-                _get("OCPPCommCtrlr", "UnknownVariable"),
-                _get("OCPPCommCtrlr", "OfflineThreshold", attributeType="Target"),
-                {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}},
-                {"component": {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
-                 "variable": {"name": "ConnectorType"}},
-            ]})
+            answer = await csms.result(
+                "GetVariables",
+                {
+                    "getVariableData": [
+                        _get("OCPPCommCtrlr", "OfflineThreshold", attributeType="Actual"),
+                        _get("UnknownComponent", "OfflineThreshold"),
+                        _get("OCPPCommCtrlr", "UnknownVariable"),
+                        _get("OCPPCommCtrlr", "OfflineThreshold", attributeType="Target"),
+                        {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}},
+                        {
+                            "component": {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+                            "variable": {"name": "ConnectorType"},
+                        },
+                    ]
+                },
+            )
             results = answer["getVariableResult"]
             assert [r["attributeStatus"] for r in results] == [
-                "Accepted", "UnknownComponent", "UnknownVariable", "NotSupportedAttributeType", "Accepted", "Accepted"]
+                "Accepted",
+                "UnknownComponent",
+                "UnknownVariable",
+                "NotSupportedAttributeType",
+                "Accepted",
+                "Accepted",
+            ]
             assert results[0]["attributeValue"] == "180" and results[0]["attributeType"] == "Actual"
             assert results[3]["attributeType"] == "Target"
             assert results[5]["attributeValue"] == "cType2"
             assert csms.violations == []
+
     asyncio.run(scenario())
 
 
@@ -43,30 +57,55 @@ def test_set_variables_statuses_and_effect() -> None:
     async def scenario() -> None:
         async with lab() as (csms, _station, _port):
             await booted(csms)
-            answer = await csms.result("SetVariables", {"setVariableData": [
-                _set("OCPPCommCtrlr", "OfflineThreshold", "300", attributeType="Actual"),
-                _set("AuthCtrlr", "LocalAuthorizeOffline", "true"),
-                _set("UnknownComponent", "OfflineThreshold", "1"),
-                _set("OCPPCommCtrlr", "UnknownVariable", "1"),
-                _set("OCPPCommCtrlr", "OfflineThreshold", "1", attributeType="Target"),
-                {**_set("OCPPCommCtrlr", "MessageTimeout", "30"), "variable": {"name": "MessageTimeout",
-                                                                               "instance": "Default"}},
-                _set("OCPPCommCtrlr", "HeartbeatInterval", "abc"),
-                _set("OCPPCommCtrlr", "HeartbeatInterval", "300.1"),
-                _set("AuthCtrlr", "AuthorizeRemoteStart", "yes"),
-                _set("TxCtrlr", "TxStartPoint", "EVConnected,Bogus"),
-                _set("TxCtrlr", "TxStopPoint", "EVConnected,PowerPathClosed"),
-            ]})
+            answer = await csms.result(
+                "SetVariables",
+                {
+                    "setVariableData": [
+                        _set("OCPPCommCtrlr", "OfflineThreshold", "300", attributeType="Actual"),
+                        _set("AuthCtrlr", "LocalAuthorizeOffline", "true"),
+                        _set("UnknownComponent", "OfflineThreshold", "1"),
+                        _set("OCPPCommCtrlr", "UnknownVariable", "1"),
+                        _set("OCPPCommCtrlr", "OfflineThreshold", "1", attributeType="Target"),
+                        {
+                            **_set("OCPPCommCtrlr", "MessageTimeout", "30"),
+                            "variable": {"name": "MessageTimeout", "instance": "Default"},
+                        },
+                        _set("OCPPCommCtrlr", "HeartbeatInterval", "abc"),
+                        _set("OCPPCommCtrlr", "HeartbeatInterval", "300.1"),
+                        _set("AuthCtrlr", "AuthorizeRemoteStart", "yes"),
+                        _set("TxCtrlr", "TxStartPoint", "EVConnected,Bogus"),
+                        _set("TxCtrlr", "TxStopPoint", "EVConnected,PowerPathClosed"),
+                    ]
+                },
+            )
             statuses = [r["attributeStatus"] for r in answer["setVariableResult"]]
-            assert statuses == ["Accepted", "Accepted", "UnknownComponent", "UnknownVariable",
-                                "NotSupportedAttributeType", "Rejected", "Rejected", "Rejected", "Rejected",
-                                "Rejected", "Accepted"]
+            assert statuses == [
+                "Accepted",
+                "Accepted",
+                "UnknownComponent",
+                "UnknownVariable",
+                "NotSupportedAttributeType",
+                "Rejected",
+                "Rejected",
+                "Rejected",
+                "Rejected",
+                "Rejected",
+                "Accepted",
+            ]
             assert answer["setVariableResult"][5]["variable"] == {"name": "MessageTimeout", "instance": "Default"}
-            read = await csms.result("GetVariables", {"getVariableData": [
-                _get("OCPPCommCtrlr", "OfflineThreshold"), _get("TxCtrlr", "TxStopPoint"),
-                _get("OCPPCommCtrlr", "HeartbeatInterval")]})
+            read = await csms.result(
+                "GetVariables",
+                {
+                    "getVariableData": [
+                        _get("OCPPCommCtrlr", "OfflineThreshold"),
+                        _get("TxCtrlr", "TxStopPoint"),
+                        _get("OCPPCommCtrlr", "HeartbeatInterval"),
+                    ]
+                },
+            )
             values = [r["attributeValue"] for r in read["getVariableResult"]]
             assert values == ["300", "EVConnected,PowerPathClosed", "300"]
+
     asyncio.run(scenario())
 
 
@@ -90,6 +129,7 @@ def test_base_report_is_split_by_items_per_message() -> None:
             config = await csms.result("GetBaseReport", {"requestId": 43, "reportBase": "ConfigurationInventory"})
             assert config["status"] == "Accepted"
             assert csms.violations == []
+
     asyncio.run(scenario())
 
 
@@ -110,7 +150,9 @@ def test_rpc_errors_for_unknown_unsupported_and_invalid_calls() -> None:
             await csms.send_raw('[2, "abc", "Heartbeat"')
             broken = await csms.next_raw_reply()
             assert broken[0] == 4 and broken[2] == "RpcFrameworkError"
-            too_many = await csms.call("GetVariables", {"getVariableData": [
-                _get("OCPPCommCtrlr", "OfflineThreshold")] * 51})
+            too_many = await csms.call(
+                "GetVariables", {"getVariableData": [_get("OCPPCommCtrlr", "OfflineThreshold")] * 51}
+            )
             assert too_many[2] == "OccurrenceConstraintViolation"
+
     asyncio.run(scenario())

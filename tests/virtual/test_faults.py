@@ -58,8 +58,9 @@ async def getvariables_unknown_component_as_variable(csms: FakeCsms, station: St
 
 async def setvariables_not_applied(csms: FakeCsms, station: Station, port: int) -> None:
     await booted(csms)
-    answer = await csms.result("SetVariables", {"setVariableData": [
-        {**_get("OCPPCommCtrlr", "OfflineThreshold"), "attributeValue": "300"}]})
+    answer = await csms.result(
+        "SetVariables", {"setVariableData": [{**_get("OCPPCommCtrlr", "OfflineThreshold"), "attributeValue": "300"}]}
+    )
     assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
     read = await csms.result("GetVariables", {"getVariableData": [_get("OCPPCommCtrlr", "OfflineThreshold")]})
     assert read["getVariableResult"][0]["attributeValue"] == "180"
@@ -67,8 +68,10 @@ async def setvariables_not_applied(csms: FakeCsms, station: Station, port: int) 
 
 async def setvariables_readonly_accepted(csms: FakeCsms, station: Station, port: int) -> None:
     await booted(csms)
-    answer = await csms.result("SetVariables", {"setVariableData": [
-        {**_get("OCPPCommCtrlr", "MessageTimeout", "Default"), "attributeValue": "20"}]})
+    answer = await csms.result(
+        "SetVariables",
+        {"setVariableData": [{**_get("OCPPCommCtrlr", "MessageTimeout", "Default"), "attributeValue": "20"}]},
+    )
     assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
 
 
@@ -117,8 +120,9 @@ async def no_meter_values_in_transaction(csms: FakeCsms, station: Station, port:
 
 async def energy_register_resets(csms: FakeCsms, station: Station, port: int) -> None:
     await booted(csms)
-    await csms.result("SetVariables", {"setVariableData": [
-        {**_get("SampledDataCtrlr", "TxUpdatedInterval"), "attributeValue": "1"}]})
+    await csms.result(
+        "SetVariables", {"setVariableData": [{**_get("SampledDataCtrlr", "TxUpdatedInterval"), "attributeValue": "1"}]}
+    )
     await _charge(csms, port)
     first = await csms.expect("TransactionEvent", lambda e: e["triggerReason"] == "MeterValuePeriodic", timeout=3)
     second = await csms.expect("TransactionEvent", lambda e: e["triggerReason"] == "MeterValuePeriodic", timeout=3)
@@ -251,10 +255,21 @@ def test_fault_changes_its_behaviour(name: str) -> None:
     asyncio.run(_run((name,), name))
 
 
-@pytest.mark.parametrize("name", [F.SEQNO_GAP, F.STATUS_NOT_SENT_ON_PLUG, F.REMOTE_STOP_UNKNOWN_ACCEPTED,
-                                  F.GETVARIABLES_UNKNOWN_COMPONENT_AS_VARIABLE, F.TIMESTAMP_WITHOUT_TIMEZONE,
-                                  F.TWO_CALLS_IN_FLIGHT, F.SETVARIABLES_NOT_APPLIED, F.WRONG_TRIGGER_REASON_ON_PLUG,
-                                  F.MALFORMED_FRAME, F.SETVARIABLES_READONLY_ACCEPTED])
+@pytest.mark.parametrize(
+    "name",
+    [
+        F.SEQNO_GAP,
+        F.STATUS_NOT_SENT_ON_PLUG,
+        F.REMOTE_STOP_UNKNOWN_ACCEPTED,
+        F.GETVARIABLES_UNKNOWN_COMPONENT_AS_VARIABLE,
+        F.TIMESTAMP_WITHOUT_TIMEZONE,
+        F.TWO_CALLS_IN_FLIGHT,
+        F.SETVARIABLES_NOT_APPLIED,
+        F.WRONG_TRIGGER_REASON_ON_PLUG,
+        F.MALFORMED_FRAME,
+        F.SETVARIABLES_READONLY_ACCEPTED,
+    ],
+)
 def test_clean_station_does_not_show_the_fault(name: str) -> None:
     with pytest.raises(AssertionError):
         asyncio.run(_run((), name))

@@ -28,6 +28,7 @@ def test_reset_without_transaction_reboots_with_remote_reset() -> None:
             assert (await csms.expect("SecurityEventNotification"))["type"] == "ResetOrReboot"
             evse_reset = await csms.result("Reset", {"type": "Immediate", "evseId": 1})
             assert evse_reset["status"] == "Rejected"
+
     asyncio.run(scenario())
 
 
@@ -45,6 +46,7 @@ def test_reset_immediate_ends_the_transaction_first() -> None:
             assert "idToken" not in ended
             assert (await csms.expect("BootNotification"))["reason"] == "RemoteReset"
             assert (await csms.expect("StatusNotification"))["connectorStatus"] == "Occupied"  # EV still plugged
+
     asyncio.run(scenario())
 
 
@@ -58,6 +60,7 @@ def test_reset_on_idle_waits_for_the_transaction_to_end() -> None:
             await control(port, "POST", "/present-id-token", {"evse_id": 1, "id_token": "AB12"})
             await csms.expect("TransactionEvent", lambda e: e["eventType"] == "Ended")
             assert (await csms.expect("BootNotification"))["reason"] == "ScheduledReset"
+
     asyncio.run(scenario())
 
 
@@ -73,14 +76,17 @@ def test_change_availability_of_an_evse() -> None:
             assert again == {"status": "Accepted"}
             await csms.expect_none("StatusNotification", during=0.3)
             await control(port, "POST", "/plug", {"evse_id": 2})
-            start = await csms.result("RequestStartTransaction", {
-                "idToken": {"idToken": "AB12", "type": "ISO14443"}, "remoteStartId": 1, "evseId": 2})
+            start = await csms.result(
+                "RequestStartTransaction",
+                {"idToken": {"idToken": "AB12", "type": "ISO14443"}, "remoteStartId": 1, "evseId": 2},
+            )
             assert start["status"] == "Rejected"
             back = await csms.result("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": 2}})
             assert back == {"status": "Accepted"}
             assert (await csms.expect("StatusNotification"))["connectorStatus"] == "Occupied"
             unknown = await csms.result("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": 9}})
             assert unknown == {"status": "Rejected"}
+
     asyncio.run(scenario())
 
 
@@ -100,6 +106,7 @@ def test_change_availability_during_a_transaction_is_scheduled() -> None:
             await control(port, "POST", "/power-cycle", {})
             await csms.expect("BootNotification")
             assert (await csms.expect("StatusNotification"))["connectorStatus"] == "Unavailable"
+
     asyncio.run(scenario())
 
 
@@ -109,8 +116,9 @@ def test_trigger_message() -> None:
             await booted(csms)
             assert (await csms.result("TriggerMessage", {"requestedMessage": "Heartbeat"}))["status"] == "Accepted"
             await csms.expect("Heartbeat")
-            status = await csms.result("TriggerMessage", {"requestedMessage": "StatusNotification",
-                                                          "evse": {"id": 1, "connectorId": 1}})
+            status = await csms.result(
+                "TriggerMessage", {"requestedMessage": "StatusNotification", "evse": {"id": 1, "connectorId": 1}}
+            )
             assert status["status"] == "Accepted"
             assert (await csms.expect("StatusNotification"))["connectorStatus"] == "Available"
             meter = await csms.result("TriggerMessage", {"requestedMessage": "MeterValues"})
@@ -129,4 +137,5 @@ def test_trigger_message() -> None:
             other = await csms.result("TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
             assert other["status"] == "NotImplemented"
             assert csms.violations == []
+
     asyncio.run(scenario())

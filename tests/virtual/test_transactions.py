@@ -20,8 +20,14 @@ def _energy(event: dict[str, Any]) -> float:
 
 
 async def _set(csms: FakeCsms, component: str, variable: str, value: str) -> None:
-    answer = await csms.result("SetVariables", {"setVariableData": [{
-        "component": {"name": component}, "variable": {"name": variable}, "attributeValue": value}]})
+    answer = await csms.result(
+        "SetVariables",
+        {
+            "setVariableData": [
+                {"component": {"name": component}, "variable": {"name": variable}, "attributeValue": value}
+            ]
+        },
+    )
     assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
 
 
@@ -64,6 +70,7 @@ def test_plug_then_local_authorization_charges_and_local_stop_ends() -> None:
             assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1
             await csms.expect_none("TransactionEvent", during=0.3)
             assert csms.violations == []
+
     asyncio.run(scenario())
 
 
@@ -88,18 +95,23 @@ def test_authorize_first_then_plug_and_unplug_ends_the_transaction() -> None:
             assert ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
             assert ended["transactionInfo"]["chargingState"] == "Idle"
             assert csms.violations == []
+
     asyncio.run(scenario())
 
 
 def test_rejected_token_starts_nothing() -> None:
     async def scenario() -> None:
         async with lab(responders={"Authorize": lambda p: {"idTokenInfo": {"status": "Invalid"}}}) as (
-                csms, _station, port):
+            csms,
+            _station,
+            port,
+        ):
             await booted(csms)
             await control(port, "POST", "/plug", {"evse_id": 1})
             await control(port, "POST", "/present-id-token", {"evse_id": 1, "id_token": "BAD"})
             await csms.expect("Authorize")
             await csms.expect_none("TransactionEvent", during=1.0)
+
     asyncio.run(scenario())
 
 
@@ -107,8 +119,7 @@ def test_remote_start_then_plug_and_remote_stop() -> None:
     async def scenario() -> None:
         async with lab() as (csms, _station, port):
             await booted(csms)
-            answer = await csms.result("RequestStartTransaction", {"idToken": TOKEN, "remoteStartId": 17,
-                                                                   "evseId": 1})
+            answer = await csms.result("RequestStartTransaction", {"idToken": TOKEN, "remoteStartId": 17, "evseId": 1})
             assert answer == {"status": "Accepted"}
             await csms.expect("Authorize")
             await control(port, "POST", "/plug", {"evse_id": 1})
@@ -120,14 +131,16 @@ def test_remote_start_then_plug_and_remote_stop() -> None:
             assert busy["status"] == "Rejected"
             unknown = await csms.result("RequestStopTransaction", {"transactionId": "no-such-transaction"})
             assert unknown == {"status": "Rejected"}
-            stop = await csms.result("RequestStopTransaction",
-                                     {"transactionId": started["transactionInfo"]["transactionId"]})
+            stop = await csms.result(
+                "RequestStopTransaction", {"transactionId": started["transactionInfo"]["transactionId"]}
+            )
             assert stop == {"status": "Accepted"}
             ended = await csms.expect("TransactionEvent")
             assert ended["eventType"] == "Ended" and ended["triggerReason"] == "RemoteStop"
             assert ended["transactionInfo"]["stoppedReason"] == "Remote"
             assert ended["transactionInfo"]["chargingState"] == "EVConnected"
             assert csms.violations == []
+
     asyncio.run(scenario())
 
 
@@ -144,6 +157,7 @@ def test_remote_start_with_transaction_started_on_plug_reports_its_id() -> None:
             assert answer["transactionId"] == started["transactionInfo"]["transactionId"]
             updated = await csms.expect("TransactionEvent")
             assert updated["eventType"] == "Updated" and updated["triggerReason"] == "RemoteStart"
+
     asyncio.run(scenario())
 
 
@@ -159,6 +173,7 @@ def test_authorization_lapses_without_cable() -> None:
             ended = await csms.expect("TransactionEvent", timeout=3)
             assert ended["eventType"] == "Ended" and ended["triggerReason"] == "EVConnectTimeout"
             assert ended["transactionInfo"]["stoppedReason"] == "Timeout"
+
     asyncio.run(scenario())
 
 
@@ -176,6 +191,7 @@ def test_clock_aligned_meter_values_idle_and_in_transaction() -> None:
             await control(port, "POST", "/present-id-token", {"evse_id": 1, "id_token": "AB12"})
             clock = await csms.expect("TransactionEvent", lambda e: e["triggerReason"] == "MeterValueClock", timeout=3)
             assert clock["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Clock"
+
     asyncio.run(scenario())
 
 
@@ -203,4 +219,5 @@ def test_power_cycle_ends_the_transaction_as_power_loss_and_reboots() -> None:
             state = (await control(port, "GET", "/state"))[1]
             assert state["evses"][0]["connectors"][0]["plugged"] is False
             assert csms.violations == []
+
     asyncio.run(scenario())

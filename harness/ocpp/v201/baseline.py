@@ -34,6 +34,6 @@ async def reach_baseline(bench: Bench) -> None:
 
 def _is_connector(evse_id: int, connector_id: int) -> Predicate:
     def match(received: Received) -> bool:
-        return received.get("evseId") == evse_id and received.get("connectorId") == connector_id
+        return bool(received.get("evseId") == evse_id and received.get("connectorId") == connector_id)
 
     return match

@@ -5,7 +5,7 @@ The defaults behave like a plain, accepting CSMS, so a case only states what is 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from harness.config import Dut
@@ -14,7 +14,7 @@ from harness.ocpp.messages import Received
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class TokenBook:

@@ -62,7 +62,9 @@ def _problems_of(transaction_id: str, transaction: _Transaction) -> list[str]:
             "(seqNo must be consecutive)"
         )
     first = transaction.events[numbers[0]]
-    if first.get("eventType") != "Started" and any(e.get("eventType") == "Started" for e in transaction.events.values()):
+    if first.get("eventType") != "Started" and any(
+        e.get("eventType") == "Started" for e in transaction.events.values()
+    ):
         problems.append(f"transaction {transaction_id}: the Started event does not carry the lowest seqNo")
     previous: float | None = None
     for number in numbers:

@@ -137,7 +137,7 @@ async def _authorized_remote(ctx: CaseContext, tx: Transaction) -> None:
 
 
 async def expect_remote_start_event(ctx: CaseContext, tx: Transaction) -> Received:
-    """The first event after RequestStartTransaction: triggerReason RemoteStart with the remoteStartId (general rule)."""
+    """The first event after RequestStartTransaction: RemoteStart with the remoteStartId (a general rule)."""
     event = await expect_transaction_event(ctx.csms, tx, "after RequestStartTransaction")
     check_trigger(event, ("RemoteStart",), "Authorized (remote)")
     require_equal(event.get("transactionInfo.remoteStartId"), tx.remote_start_id, "transactionInfo.remoteStartId")
@@ -169,7 +169,9 @@ async def energy_transfer_started(ctx: CaseContext, tx: Transaction) -> Received
         ctx.csms, tx, "with chargingState Charging",
         extra=lambda r: r.get("transactionInfo.chargingState") == "Charging",
     )  # fmt: skip
-    check_trigger(charging, ("ChargingStateChanged", "CablePluggedIn", "Authorized", "RemoteStart"), "EnergyTransferStarted")
+    check_trigger(
+        charging, ("ChargingStateChanged", "CablePluggedIn", "Authorized", "RemoteStart"), "EnergyTransferStarted"
+    )
     return charging
 
 

@@ -37,7 +37,9 @@ async def configure(csms: StationChannel, settings: list[tuple[str, str, str]]) 
 
 
 async def read_variable(csms: StationChannel, comp: str, var: str) -> str | None:
-    outcome = await csms.call("GetVariables", {"getVariableData": [{"component": {"name": comp}, "variable": {"name": var}}]})
+    outcome = await csms.call(
+        "GetVariables", {"getVariableData": [{"component": {"name": comp}, "variable": {"name": var}}]}
+    )
     result = outcome.get("getVariableResult.0", {})
     return result.get("attributeValue") if result.get("attributeStatus") == "Accepted" else None
 
@@ -73,7 +75,10 @@ async def expect_connector(
 ) -> Received:
     where = f"reporting connector {evse_id}/{connector_id} as {status}"
     return await csms.expect(
-        ("StatusNotification", "NotifyEvent"), connector_report(evse_id, connector_id, status), timeout=timeout, what=where
+        ("StatusNotification", "NotifyEvent"),
+        connector_report(evse_id, connector_id, status),
+        timeout=timeout,
+        what=where,
     )
 
 
@@ -98,8 +103,8 @@ class Transaction:
 
         def match(received: Received) -> bool:
             if self.transaction_id is not None:
-                return received.get("transactionInfo.transactionId") == self.transaction_id
-            return received.get("evse.id") == self.evse_id
+                return bool(received.get("transactionInfo.transactionId") == self.transaction_id)
+            return bool(received.get("evse.id") == self.evse_id)
 
         return match
 
