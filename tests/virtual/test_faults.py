@@ -203,6 +203,22 @@ async def heartbeat_interval_ignored(csms: FakeCsms, station: Station, port: int
     await csms.expect("Heartbeat", timeout=3)
 
 
+async def device_model_errors_rejected(csms: FakeCsms, station: Station, port: int) -> None:
+    await booted(csms)
+    answer = await csms.result("GetVariables", {"getVariableData": [_get("OCPPCommCtrlr", "NoSuchVariable")]})
+    assert answer["getVariableResult"][0]["attributeStatus"] == "Rejected"
+
+
+async def setvariables_batch_only_first(csms: FakeCsms, station: Station, port: int) -> None:
+    await booted(csms)
+    data = [
+        {**_get("OCPPCommCtrlr", "OfflineThreshold"), "attributeValue": "300"},
+        {**_get("AuthCtrlr", "LocalAuthorizeOffline"), "attributeValue": "true"},
+    ]
+    answer = await csms.result("SetVariables", {"setVariableData": data})
+    assert [r["attributeStatus"] for r in answer["setVariableResult"]] == ["Accepted", "Rejected"]
+
+
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
@@ -237,6 +253,8 @@ SCENARIOS: dict[str, tuple[Scenario, dict[str, Any]]] = {
     F.TWO_CALLS_IN_FLIGHT: (two_calls_in_flight, {"reply_delay_s": 0.3}),
     F.SLOW_RESPONSE: (slow_response, {}),
     F.HEARTBEAT_INTERVAL_IGNORED: (heartbeat_interval_ignored, {}),
+    F.DEVICE_MODEL_ERRORS_REJECTED: (device_model_errors_rejected, {}),
+    F.SETVARIABLES_BATCH_ONLY_FIRST: (setvariables_batch_only_first, {}),
 }
 
 
@@ -268,6 +286,8 @@ def test_fault_changes_its_behaviour(name: str) -> None:
         F.WRONG_TRIGGER_REASON_ON_PLUG,
         F.MALFORMED_FRAME,
         F.SETVARIABLES_READONLY_ACCEPTED,
+        F.DEVICE_MODEL_ERRORS_REJECTED,
+        F.SETVARIABLES_BATCH_ONLY_FIRST,
     ],
 )
 def test_clean_station_does_not_show_the_fault(name: str) -> None:
