@@ -164,3 +164,37 @@ def test_handshake_refusals(tmp_path: Path, auth: str, path: str, status: int) -
     with pytest.raises(InvalidStatus) as caught:
         run(tmp_path, lambda *_: asyncio.sleep(0), auth=auth, path=path)
     assert caught.value.response.status_code == status
+
+
+def test_ocpp21_is_negotiated_when_the_profile_prefers_it(tmp_path: Path) -> None:
+    dut21 = DUT.model_copy(
+        update={
+            "ocpp": DUT.ocpp.model_copy(update={"versions": ["ocpp2.0.1", "ocpp2.1"], "preferred_version": "ocpp2.1"})
+        }
+    )
+    evidence = Evidence(tmp_path)
+
+    async def main() -> tuple[str | None, str]:
+        async with CsmsServer(LAB, dut21, evidence) as csms:
+            headers = {"Authorization": AUTH}
+            async with connect(
+                f"{csms.url}/{IDENTITY}", subprotocols=["ocpp2.0.1", "ocpp2.1"], additional_headers=headers
+            ) as ws:
+                await csms.channel.wait_connected(2)
+                return ws.subprotocol, csms.channel.version
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == ("ocpp2.1", "v21")
+
+
+def test_station_without_a_common_subprotocol_is_closed(tmp_path: Path) -> None:
+    evidence = Evidence(tmp_path)
+
+    async def main() -> int | None:
+        async with CsmsServer(LAB, DUT, evidence) as csms:
+            headers = {"Authorization": AUTH}
+            async with connect(f"{csms.url}/{IDENTITY}", subprotocols=["ocpp1.6"], additional_headers=headers) as ws:
+                await ws.wait_closed()
+                return ws.close_code
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == 1002
+    assert any(f.kind == "websocket" for f in evidence.current_findings())

@@ -160,8 +160,6 @@ class HarnessSession:
         missing = [need for need in (info.needs if info else []) if need not in self.dut.capabilities]
         if missing:
             pytest.skip(f"the DUT profile does not declare the capability {missing[0]!r}")
-        if info is not None and self._allure:
-            label_for_allure(info)
         bench = self.require_bench()
         try:
             self.loop.run(reach_baseline(bench), self.lab.timing.boot_timeout_s * 2 + 10)
@@ -173,6 +171,9 @@ class HarnessSession:
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         if not inspect.iscoroutinefunction(pyfuncitem.obj):
             return None
+        info = CaseInfo.of(pyfuncitem)
+        if info is not None and self._allure:
+            label_for_allure(info)  # in the call phase: allure-pytest names the test after setup
         names = pyfuncitem._fixtureinfo.argnames
         kwargs = {name: pyfuncitem.funcargs[name] for name in names}
         try:
