@@ -42,6 +42,9 @@ class LabTiming(_Strict):
     message_timeout_s: PositiveSeconds = Field(10, description="how long the station has to answer a CALL")
     boot_timeout_s: PositiveSeconds = Field(30, description="from power-up or reset to the BootNotification")
     time_tolerance_s: PositiveSeconds = Field(4, description="tolerance on every checked interval")
+    clock_slack_s: float = Field(
+        0.5, ge=0, le=10, description="slack on intervals the station times itself (aligned timestamps, retries)"
+    )
     operator_timeout_s: PositiveSeconds = Field(300, description="how long a manual action may take")
     manual_action_pause_s: float = Field(
         0.3, ge=0, le=60, description="pause before each automated manual action: a person is never instantaneous"

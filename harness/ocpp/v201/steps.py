@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from harness.checks import require_equal, require_in
 from harness.ocpp.channel import StationChannel
 from harness.ocpp.messages import Predicate, Received
 from harness.verdict import Inconclusive
-
-
-def component(name: str, evse_id: int | None = None, connector_id: int | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": name}
-    if evse_id is not None:
-        data["evse"] = {"id": evse_id, **({"connectorId": connector_id} if connector_id is not None else {})}
-    return data
 
 
 async def configure(csms: StationChannel, settings: list[tuple[str, str, str]]) -> None:
