@@ -11,7 +11,7 @@ from harness.checks import require, require_equal
 from harness.ocpp.messages import Received
 from harness.ocpp.v201 import states
 from harness.ocpp.v201.states import CaseContext
-from harness.ocpp.v201.steps import configure, read_variable
+from harness.ocpp.v201.steps import configure, expect_transaction_event, read_variable
 
 BLOCK = "J Meter values"
 ENERGY = "Energy.Active.Import.Register"
@@ -36,6 +36,19 @@ def _timestamp(received: Received) -> datetime:
     return datetime.fromisoformat(str(received.get("meterValue.0.timestamp")))
 
 
+def _check_intervals(ctx: CaseContext, messages: list[Received], interval: int, variable: str) -> None:
+    """Post-scenario validation: distinct sample timestamps lie exactly one configured interval apart (several
+    messages may share one timestamp when the data does not fit in one)."""
+    stamps = sorted({_timestamp(m) for m in messages})
+    for earlier, later in itertools.pairwise(stamps):
+        gap = (later - earlier).total_seconds()
+        require(
+            abs(gap - interval) <= ctx.timing.clock_slack_s,
+            f"sample timestamps {earlier.isoformat()} and {later.isoformat()} are {gap:g} s apart; "
+            f"{variable} is {interval} s",
+        )
+
+
 @ocpp201_case(
     "TC_J_01_CS", "Clock-aligned meter values - no transaction", BLOCK, ["J01"],
     ["J01.FR.01", "J01.FR.02", "J01.FR.03", "J01.FR.06", "J01.FR.07", "J01.FR.08", "J01.FR.14", "J01.FR.15"],
@@ -51,14 +64,7 @@ async def test_TC_J_01_CS(ctx: CaseContext) -> None:
         message = await ctx.csms.expect("MeterValues", timeout=interval + ctx.timing.time_tolerance_s)
         _check_sampled(message.get("meterValue.0", {}), "Sample.Clock", measurands, "MeterValuesRequest")
         received.append(message)
-    stamps = sorted({_timestamp(m) for m in received})
-    for earlier, later in itertools.pairwise(stamps):
-        gap = (later - earlier).total_seconds()
-        require(
-            abs(gap - interval) <= ctx.timing.clock_slack_s,
-            f"clock-aligned timestamps {earlier.isoformat()} and {later.isoformat()} are {gap:g} s apart; "
-            f"the configured interval is {interval} s",
-        )
+    _check_intervals(ctx, received, interval, "AlignedDataCtrlr.Interval")
 
 
 @ocpp201_case(
@@ -75,9 +81,9 @@ async def test_TC_J_02_CS(ctx: CaseContext) -> None:
     measurands = await _measurands(ctx, "AlignedDataCtrlr", "Measurands")
     tx = ctx.new_transaction()
     await states.energy_transfer_started(ctx, tx)
-    event = await ctx.csms.expect(
-        "TransactionEvent", lambda r: tx.is_mine()(r) and r.get("triggerReason") == "MeterValueClock",
-        timeout=interval + ctx.timing.time_tolerance_s, what="with triggerReason MeterValueClock",
+    event = await expect_transaction_event(
+        ctx.csms, tx, "with triggerReason MeterValueClock", timeout=interval + ctx.timing.time_tolerance_s,
+        extra=lambda r: r.get("triggerReason") == "MeterValueClock",
     )  # fmt: skip
     meter_values = event.get("meterValue") or []
     require(bool(meter_values), "step 3: the MeterValueClock event carries no meterValue")
@@ -121,18 +127,12 @@ async def test_TC_J_09_CS(ctx: CaseContext) -> None:
     await states.energy_transfer_started(ctx, tx)
     periodic: list[Received] = []
     while len(periodic) < 3:
-        event = await ctx.csms.expect(
-            "TransactionEvent", lambda r: tx.is_mine()(r) and r.get("triggerReason") == "MeterValuePeriodic",
-            timeout=interval + ctx.timing.time_tolerance_s, what="with triggerReason MeterValuePeriodic",
+        event = await expect_transaction_event(
+            ctx.csms, tx, "with triggerReason MeterValuePeriodic", timeout=interval + ctx.timing.time_tolerance_s,
+            extra=lambda r: r.get("triggerReason") == "MeterValuePeriodic",
         )  # fmt: skip
         meter_values = event.get("meterValue") or []
         require(bool(meter_values), "step 1: the MeterValuePeriodic event carries no meterValue")
         _check_sampled(meter_values[0], "Sample.Periodic", measurands, "step 1: TransactionEventRequest")
         periodic.append(event)
-    stamps = sorted({_timestamp(m) for m in periodic})
-    for earlier, later in itertools.pairwise(stamps):
-        gap = (later - earlier).total_seconds()
-        require(
-            abs(gap - interval) <= ctx.timing.clock_slack_s,
-            f"periodic sample timestamps are {gap:g} s apart; TxUpdatedInterval is {interval} s",
-        )
+    _check_intervals(ctx, periodic, interval, "SampledDataCtrlr.TxUpdatedInterval")
