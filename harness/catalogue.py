@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 MARKER = "tc"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,13 @@ def ocpp201_case(
     use_cases: list[str],
     requirements: list[str],
     needs: list[str] | None = None,
-) -> pytest.MarkDecorator:
-    """Mark an OCPP 2.0.1 charging-station test case with its Part 6 identity."""
-    return pytest.mark.tc(
+) -> Callable[[F], F]:
+    """Mark an OCPP 2.0.1 charging-station test case with its Part 6 identity.
+
+    The decorator also appends the use-case and requirement IDs to the function's docstring, so `help()`, pydoc
+    and IDEs cite them from the same single source as the marker.
+    """
+    mark = pytest.mark.tc(
         id=id,
         title=title,
         standard="OCPP 2.0.1",
@@ -58,3 +64,11 @@ def ocpp201_case(
         requirements=requirements,
         needs=needs or [],
     )
+
+    def decorate(function: F) -> F:
+        citation = f"{id}: use case {', '.join(use_cases)}; requirements {', '.join(requirements)}."
+        function.__doc__ = f"{(function.__doc__ or title).rstrip()}\n\n{citation}"
+        marked: F = mark(function)
+        return marked
+
+    return decorate
