@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,6 +64,7 @@ class VirtualStationProcess:
                 raise LabError(f"the virtual station did not become ready; see {self.log_path}")
             await asyncio.sleep(0.05)
         self.control_port = int(json.loads(ready.read_text())["control_port"])
+        shutil.rmtree(ready.parent, ignore_errors=True)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
