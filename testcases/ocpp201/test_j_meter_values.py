@@ -11,7 +11,7 @@ from harness.checks import require, require_equal
 from harness.ocpp.messages import Received
 from harness.ocpp.v201 import states
 from harness.ocpp.v201.states import CaseContext
-from harness.ocpp.v201.steps import configure, expect_transaction_event, read_variable
+from harness.ocpp.v201.steps import Transaction, configure, expect_transaction_event, read_variable
 
 BLOCK = "J Meter values"
 ENERGY = "Energy.Active.Import.Register"
@@ -30,6 +30,20 @@ def _check_sampled(meter_value: dict[str, Any], context: str, measurands: list[s
 async def _measurands(ctx: CaseContext, comp: str, var: str) -> list[str]:
     value = await read_variable(ctx.csms, comp, var)
     return [m.strip() for m in (value or ENERGY).split(",") if m.strip()]
+
+
+async def _expect_sampled_event(
+    ctx: CaseContext, tx: Transaction, trigger: str, context: str, measurands: list[str], interval: int, step: str
+) -> Received:
+    """A TransactionEvent of `tx` with `trigger`, within one interval plus tolerance, carrying the configured values."""
+    event = await expect_transaction_event(
+        ctx.csms, tx, f"with triggerReason {trigger}", timeout=interval + ctx.timing.time_tolerance_s,
+        extra=lambda r: r.get("triggerReason") == trigger,
+    )  # fmt: skip
+    meter_values = event.get("meterValue") or []
+    require(bool(meter_values), f"{step}: the {trigger} event carries no meterValue")
+    _check_sampled(meter_values[0], context, measurands, f"{step}: TransactionEventRequest")
+    return event
 
 
 def _timestamp(received: Received) -> datetime:
@@ -81,13 +95,7 @@ async def test_TC_J_02_CS(ctx: CaseContext) -> None:
     measurands = await _measurands(ctx, "AlignedDataCtrlr", "Measurands")
     tx = ctx.new_transaction()
     await states.energy_transfer_started(ctx, tx)
-    event = await expect_transaction_event(
-        ctx.csms, tx, "with triggerReason MeterValueClock", timeout=interval + ctx.timing.time_tolerance_s,
-        extra=lambda r: r.get("triggerReason") == "MeterValueClock",
-    )  # fmt: skip
-    meter_values = event.get("meterValue") or []
-    require(bool(meter_values), "step 3: the MeterValueClock event carries no meterValue")
-    _check_sampled(meter_values[0], "Sample.Clock", measurands, "step 3: TransactionEventRequest")
+    await _expect_sampled_event(ctx, tx, "MeterValueClock", "Sample.Clock", measurands, interval, "step 3")
 
 
 @ocpp201_case(
@@ -127,12 +135,9 @@ async def test_TC_J_09_CS(ctx: CaseContext) -> None:
     await states.energy_transfer_started(ctx, tx)
     periodic: list[Received] = []
     while len(periodic) < 3:
-        event = await expect_transaction_event(
-            ctx.csms, tx, "with triggerReason MeterValuePeriodic", timeout=interval + ctx.timing.time_tolerance_s,
-            extra=lambda r: r.get("triggerReason") == "MeterValuePeriodic",
-        )  # fmt: skip
-        meter_values = event.get("meterValue") or []
-        require(bool(meter_values), "step 1: the MeterValuePeriodic event carries no meterValue")
-        _check_sampled(meter_values[0], "Sample.Periodic", measurands, "step 1: TransactionEventRequest")
-        periodic.append(event)
+        periodic.append(
+            await _expect_sampled_event(
+                ctx, tx, "MeterValuePeriodic", "Sample.Periodic", measurands, interval, "step 1"
+            )
+        )
     _check_intervals(ctx, periodic, interval, "SampledDataCtrlr.TxUpdatedInterval")
