@@ -7,7 +7,6 @@ transaction ends.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -50,31 +49,20 @@ class Availability:
             log.info("connector %d/%d is %s", evse.id, connector.id, status)
             self._outbox.put("StatusNotification", self.payload(evse, connector))
 
-    async def report_all(self, rpc: Rpc, *, exclusive: bool = True) -> None:
-        """After an Accepted boot: the status of every connector, sent before anything queued (B01.FR.05).
-
-        `exclusive=False` (a fault) sends them all at once instead of one CALL at a time.
-        """
+    def statuses_after_boot(self) -> list[dict[str, Any]]:
+        """After an Accepted boot: the StatusNotification of every connector (B01.FR.05), now marked reported."""
         pairs = [(evse, connector) for evse in self._evses for connector in evse.connectors]
         for _, connector in pairs:
             connector.reported_status = connector.status()
         if self._faults.active(F.NO_STATUS_AFTER_BOOT):
-            return
+            return []
+        return [self.payload(evse, connector) for evse, connector in pairs]
+
+    async def report_all(self, rpc: Rpc) -> None:
+        """Send the post-boot statuses one CALL at a time, before anything queued."""
         malformed = self._faults.active(F.MALFORMED_FRAME)
-        calls = [
-            rpc.call(
-                "StatusNotification",
-                self.payload(evse, connector),
-                exclusive=exclusive,
-                malformed=malformed and index == 0,
-            )
-            for index, (evse, connector) in enumerate(pairs)
-        ]
-        if not exclusive:
-            await asyncio.gather(*calls)
-            return
-        for call in calls:
-            await call
+        for index, payload in enumerate(self.statuses_after_boot()):
+            await rpc.call("StatusNotification", payload, malformed=malformed and index == 0)
 
     def apply(self, evse: Evse, *, silent: bool = False) -> None:
         """Apply the requested operational state to `evse` unless a transaction holds it, then report."""

@@ -130,6 +130,36 @@ class Rpc:
         finally:
             self._pending.pop(message_id, None)
 
+    async def call_burst(self, calls: list[tuple[str, dict[str, Any]]]) -> list[Outcome]:
+        """A fault: send several CALLs in one socket write, then wait for all their replies.
+
+        Writing the frames together guarantees the CSMS has every one of them before it can answer the
+        first, so the broken one-in-flight rule is observable whatever the scheduling on either side.
+        """
+        if self._closed:
+            return [Outcome("lost") for _ in calls]
+        loop = asyncio.get_running_loop()
+        waiting: list[tuple[str, asyncio.Future[Outcome]]] = []
+        for action, payload in calls:
+            message_id = new_message_id()
+            future: asyncio.Future[Outcome] = loop.create_future()
+            self._pending[message_id] = (action, future)
+            waiting.append((message_id, future))
+            self._ws.protocol.send_text(Call(message_id, action, payload).to_json().encode())
+        self._ws.transport.write(b"".join(self._ws.protocol.data_to_send()))
+        self.last_sent = loop.time()
+        try:
+            return list(await asyncio.gather(*(self._reply_within_timeout(f) for _, f in waiting)))
+        finally:
+            for message_id, _ in waiting:
+                self._pending.pop(message_id, None)
+
+    async def _reply_within_timeout(self, future: asyncio.Future[Outcome]) -> Outcome:
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self._message_timeout())
+        except TimeoutError:
+            return Outcome("timeout")
+
     async def _send(self, text: str) -> bool:
         try:
             await self._ws.send(text)

@@ -186,10 +186,8 @@ class Station:
         security = {"type": self._startup_event, "timestamp": self.clock.stamp()}
         if self.faults.active(F.TWO_CALLS_IN_FLIGHT):
             # The fault: the whole post-boot burst goes out without waiting for any reply.
-            await asyncio.gather(
-                self.availability.report_all(rpc, exclusive=False),
-                rpc.call("SecurityEventNotification", security, exclusive=False),
-            )
+            burst = [("StatusNotification", payload) for payload in self.availability.statuses_after_boot()]
+            await rpc.call_burst([*burst, ("SecurityEventNotification", security)])
             return
         await self.availability.report_all(rpc)
         await rpc.call("SecurityEventNotification", security)
