@@ -16,6 +16,7 @@ class Fault:
 
     name: str
     description: str
+    lab: bool = False  # a fault of the virtual lab, not of the station: test cases must answer `error`, never `fail`
 
 
 BOOT_PENDING_ALLOWS_START = "boot-pending-allows-start"
@@ -44,6 +45,14 @@ SLOW_RESPONSE = "slow-response"
 HEARTBEAT_INTERVAL_IGNORED = "heartbeat-interval-ignored"
 DEVICE_MODEL_ERRORS_REJECTED = "device-model-errors-rejected"
 SETVARIABLES_BATCH_ONLY_FIRST = "setvariables-batch-only-first"
+ENERGY_REGISTER_DRIFTS = "energy-register-drifts"
+IGNORES_GRID = "ignores-grid"
+# Faults of the virtual bench (the instruments), not of the station.
+ANALYSER_STALE_READING = "analyser-stale-reading"
+ANALYSER_SCPI_ERROR = "analyser-scpi-error"
+ANALYSER_DROPS_SOCKET = "analyser-drops-socket"
+ANALYSER_SLOW_RESPONSE = "analyser-slow-response"
+GRID_SCPI_ERROR = "grid-scpi-error"
 
 CATALOGUE: tuple[Fault, ...] = (
     Fault(BOOT_PENDING_ALLOWS_START, "RequestStartTransaction is Accepted while the boot is Pending"),
@@ -75,6 +84,13 @@ CATALOGUE: tuple[Fault, ...] = (
         "Get/SetVariables answer Rejected instead of UnknownComponent, UnknownVariable or NotSupportedAttributeType",
     ),
     Fault(SETVARIABLES_BATCH_ONLY_FIRST, "SetVariables with several entries applies the first and rejects the rest"),
+    Fault(ENERGY_REGISTER_DRIFTS, "the station's energy register reads 3 % more than the energy that flowed"),
+    Fault(IGNORES_GRID, "the station ignores grid voltage and frequency: no droop, no Q(U)"),
+    Fault(ANALYSER_STALE_READING, "the virtual power analyser keeps answering its first reading", lab=True),
+    Fault(ANALYSER_SCPI_ERROR, "the virtual analyser queues -222 'Data out of range' after each command", lab=True),
+    Fault(ANALYSER_DROPS_SOCKET, "the virtual power analyser closes every connection after its 20th query", lab=True),
+    Fault(ANALYSER_SLOW_RESPONSE, "the virtual power analyser answers each query after 5 s", lab=True),
+    Fault(GRID_SCPI_ERROR, "the virtual grid simulator rejects every frequency setting with -221", lab=True),
 )
 
 FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in CATALOGUE}

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from harness.virtual.power import NOMINAL_VOLTAGE_V, PowerMeter
+from harness.virtual.power import PowerMeter
 
 # measurand -> (unit of measure, reading)
 MEASURAND_READINGS: dict[str, tuple[str, Callable[[PowerMeter], float]]] = {
     "Energy.Active.Import.Register": ("Wh", lambda meter: meter.register_wh),
     "Power.Active.Import": ("W", lambda meter: meter.reported_power_w),
     "Current.Import": ("A", lambda meter: meter.current_a),
-    "Voltage": ("V", lambda meter: NOMINAL_VOLTAGE_V),
+    "Voltage": ("V", lambda meter: round(meter.voltage_v, 1)),
 }
 
 

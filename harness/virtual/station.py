@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
@@ -25,6 +25,7 @@ from harness.virtual.evse import Evse, make_evses
 from harness.virtual.faults import FaultSet
 from harness.virtual.handlers import CsmsRequests
 from harness.virtual.outbox import Outbox
+from harness.virtual.plant import GridSupport, Plant
 from harness.virtual.power import RATED_POWER_W, STEP_S
 from harness.virtual.rpc import Rpc
 from harness.virtual.transactions import TransactionEngine
@@ -34,6 +35,7 @@ log = logging.getLogger("harness.virtual")
 SLOW_REPLY_S = 12.0
 REBOOT_PAUSE_S = 0.3
 RESET_FLUSH_EXTRA_S = 2.0
+ENERGY_DRIFT_SCALE = 1.03  # the energy-register-drifts fault: the register reads 3 % high
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class StationConfig:
     subprotocol: str = "ocpp2.0.1"
     evse_count: int = 1
     faults: tuple[str, ...] = field(default_factory=tuple)
+    grid_support: GridSupport = field(default_factory=GridSupport)
 
 
 class Station:
@@ -56,6 +59,12 @@ class Station:
         self.faults = FaultSet(config.faults)
         self.clock = Clock(omit_offset=self.faults.active(F.TIMESTAMP_WITHOUT_TIMEZONE))
         self.evses: list[Evse] = make_evses(config.evse_count)
+        support = replace(config.grid_support, ignores_grid=self.faults.active(F.IGNORES_GRID))
+        self.plant = Plant(support, rated_va=RATED_POWER_W * config.evse_count)
+        for evse in self.evses:
+            if self.faults.active(F.ENERGY_REGISTER_DRIFTS):
+                evse.meter.register_scale = ENERGY_DRIFT_SCALE
+            self.plant.meters.append(evse.meter)
         catalog = dmc.build_catalog(config.identity, [evse.id for evse in self.evses], RATED_POWER_W)
         self.dm = DeviceModel(catalog, self.faults)
         self.outbox = Outbox(
@@ -200,8 +209,8 @@ class Station:
             now = self.clock.monotonic()
             step, last = min(now - last, 1.0), now
             try:
+                self.plant.step(step)
                 for evse in self.evses:
-                    evse.meter.step(step)
                     self.engine.tick(evse, now)
                 self.aligned.tick(self.clock.epoch())
             except Exception:  # the plant model must keep running whatever one step did

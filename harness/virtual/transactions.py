@@ -103,7 +103,7 @@ class TransactionEngine:
         tx.next_ended_sample = now + ended_interval if ended_interval > 0 else None
         evse.tx = tx
         if self._faults.active(F.ENERGY_REGISTER_RESETS):
-            evse.meter.register_offset_wh = evse.meter.energy_wh
+            evse.meter.register_offset_wh = evse.meter.register_wh_raw
         log.info("transaction %s started on EVSE %d (%s)", tx.id, evse.id, trigger)
         begin = self._sample(evse, dmc.TX_STARTED_MEASURANDS, "Transaction.Begin")
         self._send(evse, "Started", trigger, meter_values=[begin] if begin else [])
