@@ -36,6 +36,9 @@ class LoopThread:
         except FutureTimeout:
             future.cancel()
             raise LabError(f"the scenario did not finish within the harness limit of {timeout:g} s") from None
+        except BaseException:
+            future.cancel()  # interrupted (SIGINT/SIGTERM): the scenario must not go on driving the DUT or the bench
+            raise
 
     def stop(self, timeout: float = 5.0) -> None:
         if not self.loop.is_running():

@@ -21,6 +21,7 @@ class CaseInfo:
     use_cases: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
+    instruments: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, item: pytest.Item) -> CaseInfo | None:
@@ -38,6 +39,7 @@ class CaseInfo:
             "use_cases": self.use_cases,
             "requirements": self.requirements,
             "needs": self.needs,
+            "instruments": self.instruments,
             "profiles": profiles,
         }
 
@@ -67,6 +69,39 @@ def ocpp201_case(
 
     def decorate(function: F) -> F:
         citation = f"{id}: use case {', '.join(use_cases)}; requirements {', '.join(requirements)}."
+        function.__doc__ = f"{(function.__doc__ or title).rstrip()}\n\n{citation}"
+        marked: F = mark(function)
+        return marked
+
+    return decorate
+
+
+def measured_case(
+    id: str,
+    title: str,
+    block: str,
+    requirements: list[str],
+    instruments: list[str],
+    needs: list[str] | None = None,
+) -> Callable[[F], F]:
+    """Mark a measured behaviour test case: the harness's own ID, the clauses it checks, the instruments it needs.
+
+    These cases judge what the device does (power at the meter, reaction to the grid), so a lab without the named
+    instruments cannot run them: they are then not applicable on that bench, with the reason.
+    """
+    mark = pytest.mark.tc(
+        id=id,
+        title=title,
+        standard="Measured behaviour",
+        block=block,
+        use_cases=[],
+        requirements=requirements,
+        needs=needs or [],
+        instruments=instruments,
+    )
+
+    def decorate(function: F) -> F:
+        citation = f"{id}: checks {', '.join(requirements)}; instruments {', '.join(instruments)}."
         function.__doc__ = f"{(function.__doc__ or title).rstrip()}\n\n{citation}"
         marked: F = mark(function)
         return marked

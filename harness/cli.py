@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-k", dest="keyword", help="pytest -k expression on test-case names, e.g. 'TC_B_01'")
     run.add_argument("--out", type=Path, help="run directory (default: runs/<timestamp>)")
     run.add_argument(
+        "--arm", action="store_true",
+        help="a real bench may energise its grid simulator and DC source outputs (otherwise you are asked)",
+    )  # fmt: skip
+    run.add_argument(
         "--virtual-fault", action="append", default=[], metavar="NAME",
         help="start the virtual station with this named fault (repeatable; `harness virtual-station --list-faults`)",
     )  # fmt: skip
@@ -80,6 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="re-render report.html, junit.xml and manifest from a run directory")
     report.add_argument("run_dir", type=Path)
     report.set_defaults(handler=_report)
+
+    lab = commands.add_parser("lab", help="lab bench tools")
+    lab_commands = lab.add_subparsers(dest="lab_command", required=True)
+    check = lab_commands.add_parser(
+        "check", help="connect every instrument of the lab, print identities and the safety envelope, leave all safe"
+    )
+    check.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab setup file (default: the virtual lab)")
+    check.add_argument("--dut", type=Path, help="DUT profile for the virtual station (default: the lab's default)")
+    check.set_defaults(handler=_lab_check)
 
     schema = commands.add_parser("schema", help="print the JSON schema of a lab, DUT or profile file")
     schema.add_argument("kind", choices=sorted(SCHEMAS))
@@ -117,11 +130,14 @@ def _run(options: argparse.Namespace) -> int:
         "--harness-command", shlex.join(["harness", *sys.argv[1:]]),
         "-p", "no:cacheprovider",
         "-q", "--tb=no", "--no-header", "-W", "ignore::pytest.PytestUnraisableExceptionWarning",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",  # the harness is imported before pytest starts
     ]  # fmt: skip
     if options.profile:
         pytest_args += ["--profile", options.profile]
     if options.keyword:
         pytest_args += ["-k", options.keyword]
+    if options.arm:
+        pytest_args += ["--arm"]
     for fault in options.virtual_fault:
         pytest_args += ["--virtual-fault", fault]
     status = pytest.main(pytest_args)
@@ -199,6 +215,15 @@ def _report(options: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"report: {rendered.html}")
     return 0
+
+
+def _lab_check(options: argparse.Namespace) -> int:
+    from harness.lab_check import check_lab
+
+    lab = load_lab(options.lab)
+    dut = load_dut(options.dut or resolve_default_dut(lab, options.lab))
+    answered = check_lab(lab, options.lab, dut, print)
+    return 0 if answered else EXIT_HARNESS
 
 
 def _schema(options: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ Every problem in a file becomes a ConfigError whose message is one line naming t
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -56,6 +57,51 @@ class VirtualStationSetup(_Strict):
     startup_timeout_s: PositiveSeconds = 20
 
 
+InstrumentRole = Literal["grid", "analyser", "dc_source", "ev_emulator", "can"]
+VIRTUAL_RESOURCE = "virtual"
+
+
+class InstrumentEntry(_Strict):
+    """One instrument of the bench: which driver, where it is, and driver-specific options."""
+
+    driver: str = Field(description="a built-in driver name or one from the harness.instruments entry points")
+    resource: str = Field(
+        description="VISA resource (TCPIP::host::5025::SOCKET), CAN resource (socketcand:can0@host:port), "
+        "or 'virtual' in a virtual lab"
+    )
+    timeout_s: PositiveSeconds = 2.0
+    backend: str = Field("@py", description="pyvisa backend; @py (pyvisa-py) needs no vendor VISA")
+    accuracy_pct: float | None = Field(None, gt=0, le=10, description="an analyser's power accuracy, % of reading")
+    options: dict[str, Any] = Field(default_factory=dict, description="driver-specific settings")
+
+
+class Envelope(_Strict):
+    """The bench's safety envelope: every setpoint is checked against it before anything is sent."""
+
+    voltage_v: tuple[float, float] = Field(description="AC RMS line-to-neutral [min, max]")
+    frequency_hz: tuple[float, float]
+    current_a: float = Field(gt=0)
+    power_w: float = Field(gt=0)
+    voltage_slew_v_per_s: float = Field(gt=0)
+    frequency_slew_hz_per_s: float = Field(gt=0)
+    dc_voltage_v: float = Field(0, ge=0)
+    dc_current_a: float = Field(0, ge=0)
+    nominal_voltage_v: float = Field(230, gt=0)
+    nominal_frequency_hz: float = Field(50, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Envelope:
+        for name in ("voltage_v", "frequency_hz"):
+            low, high = getattr(self, name)
+            if not 0 <= low < high:
+                raise ValueError(f"{name}: must be [min, max] with 0 <= min < max")
+        if not self.voltage_v[0] <= self.nominal_voltage_v <= self.voltage_v[1]:
+            raise ValueError("nominal_voltage_v: must lie inside voltage_v (the safe state ramps to it)")
+        if not self.frequency_hz[0] <= self.nominal_frequency_hz <= self.frequency_hz[1]:
+            raise ValueError("nominal_frequency_hz: must lie inside frequency_hz (the safe state ramps to it)")
+        return self
+
+
 class Lab(_Strict):
     name: str
     kind: Literal["virtual", "real"]
@@ -63,6 +109,8 @@ class Lab(_Strict):
     csms: CsmsEndpoint = Field(default_factory=CsmsEndpoint)
     timing: LabTiming = Field(default_factory=LabTiming)
     virtual_station: VirtualStationSetup | None = None
+    instruments: dict[InstrumentRole, InstrumentEntry] = Field(default_factory=dict)
+    envelope: Envelope | None = None
 
     @model_validator(mode="after")
     def _virtual_needs_station(self) -> Lab:
@@ -70,6 +118,29 @@ class Lab(_Strict):
             raise ValueError("virtual_station: a virtual lab needs a virtual_station section")
         if self.kind == "real" and self.csms.port == 0:
             raise ValueError("csms.port: a real lab needs a fixed port the charger is configured with")
+        return self
+
+    @model_validator(mode="after")
+    def _instruments(self) -> Lab:
+        from instruments.registry import known_drivers
+
+        drivers = known_drivers()
+        for role, entry in self.instruments.items():
+            if entry.driver not in drivers:
+                raise ValueError(f"instruments.{role}.driver: unknown driver {entry.driver!r}")
+            declared = drivers[entry.driver]
+            if declared is not None and declared != role:
+                raise ValueError(f"instruments.{role}.driver: {entry.driver!r} is a {declared} driver")
+            virtual = entry.resource == VIRTUAL_RESOURCE
+            # A virtual lab must never reach real hardware (CI runs it), and a real lab has no virtual bench.
+            if self.kind == "virtual" and not virtual:
+                raise ValueError(f"instruments.{role}.resource: a virtual lab only takes 'virtual' instruments")
+            if self.kind == "real" and virtual:
+                raise ValueError(f"instruments.{role}.resource: 'virtual' needs a virtual lab")
+            if role == "analyser" and entry.accuracy_pct is None:
+                raise ValueError("instruments.analyser.accuracy_pct: a reference needs its stated accuracy")
+        if self.instruments and self.envelope is None:
+            raise ValueError("envelope: a lab with instruments needs a safety envelope")
         return self
 
 
@@ -152,6 +223,10 @@ class TestConfiguration(_Strict):
     sampled_interval_s: int = Field(2, ge=1, description="TxUpdatedInterval set by meter-value test cases")
     aligned_interval_s: int = Field(2, ge=1, description="AlignedDataCtrlr.Interval set by clock-aligned test cases")
     ev_connection_timeout_s: int = Field(5, ge=1, description="TxCtrlr.EVConnectionTimeOut set by timeout cases")
+    meter_accuracy_pct: float = Field(
+        1.0, gt=0, le=10, description="accuracy class of the station's own meter (MID class B: 1 %)"
+    )
+    measured_charging_s: float = Field(20, ge=1, le=3600, description="how long measured test cases let energy flow")
 
 
 class Dut(_Strict):
@@ -232,6 +307,10 @@ def _first_error(path: Path, error: ValidationError) -> ConfigError:
         message = "required but missing"
     elif "input" in first and first["type"] not in ("value_error",) and not isinstance(first["input"], (dict, list)):
         message = f"{message} (got {first['input']!r})"
+    nested = re.match(r"^([A-Za-z_][\w.]*): (.*)$", message) if first["type"] == "value_error" else None
+    if nested is not None:  # a model validator names the field inside its message: fold it into the path
+        inner, message = nested.groups()
+        field = inner if field == "(top level)" else f"{field}.{inner}"
     more = len(error.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return ConfigError(f"{display(path)}: {field}: {message}{suffix}")

@@ -78,6 +78,14 @@ class Evidence:
         self._write({"kind": "finding", **found.as_dict()})
         return found
 
+    def instrument(self, instrument: str, direction: str, text: str) -> None:
+        """One line of an instrument conversation (SCPI command or reply, CAN frame); direction tx, rx or error."""
+        self._write({"kind": "instrument", "instrument": instrument, "direction": direction, "text": text})
+
+    def measurement(self, source: str, values: dict[str, Any]) -> None:
+        """A value a test case's verdict rests on, so the verdict can be recomputed from the evidence."""
+        self._write({"kind": "measurement", "source": source, "values": values})
+
     def action(self, text: str) -> None:
         self._write({"kind": "action", "text": text})
 

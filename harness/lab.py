@@ -15,17 +15,33 @@ from pathlib import Path
 from harness.config import Dut, Lab
 from harness.dut import DutActions, OperatorDut, VirtualDut
 from harness.evidence import Evidence
+from harness.lab_instruments import LabInstruments
 from harness.ocpp.server import CsmsServer
 from harness.verdict import LabError
+from instruments.guard import Arming
 
 
 class VirtualStationProcess:
     """The virtual station, started with the DUT profile's identity and pointed at our CSMS."""
 
-    def __init__(self, lab: Lab, dut: Dut, csms_url: str, faults: list[str], log_path: Path) -> None:
-        self.lab, self.dut, self.csms_url, self.faults, self.log_path = lab, dut, csms_url, faults, log_path
+    def __init__(self, lab: Lab, lab_path: Path, dut: Dut, csms_url: str, faults: list[str], run_dir: Path) -> None:
+        self.lab, self.lab_path, self.dut, self.csms_url, self.faults = lab, lab_path, dut, csms_url, faults
+        self.log_path = run_dir / "virtual-station.log"
+        self.bench_journal = run_dir / "virtual-bench.jsonl"
         self.process: subprocess.Popen[bytes] | None = None
         self.control_port = 0
+        self.instruments: dict[str, str] = {}
+
+    def bench_request(self) -> str | None:
+        """The --bench JSON for the virtual instruments the lab file names, or None without instruments."""
+        if not self.lab.instruments:
+            return None
+        request: dict[str, object] = {"drivers": {role: e.driver for role, e in self.lab.instruments.items()}}
+        emulator = self.lab.instruments.get("ev_emulator")
+        if emulator is not None and isinstance(emulator.options.get("dbc"), str):
+            request["ev_dbc"] = str((self.lab_path.parent / emulator.options["dbc"]).resolve())
+            request["ev_evse_id"] = self.dut.test_configuration.evse_id
+        return json.dumps(request)
 
     def command(self, ready_file: Path) -> list[str]:
         assert self.lab.virtual_station is not None
@@ -46,13 +62,20 @@ class VirtualStationProcess:
             args += ["--password", dut.ocpp.password]
         for fault in self.faults:
             args += ["--fault", fault]
+        bench = self.bench_request()
+        if bench is not None:
+            args += ["--bench", bench, "--bench-journal", str(self.bench_journal)]
         return args
 
     async def start(self) -> None:
         assert self.lab.virtual_station is not None
         ready = Path(tempfile.mkdtemp(prefix="harness-vs-")) / "ready.json"
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.command(ready), stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        # Its own session: a Ctrl-C at the terminal must reach the harness only, which makes the virtual
+        # instruments safe before it stops the station, exactly as it would on a real bench.
+        self.process = subprocess.Popen(
+            self.command(ready), stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + self.lab.virtual_station.startup_timeout_s
         while not ready.exists():
@@ -63,7 +86,9 @@ class VirtualStationProcess:
             if time.monotonic() > deadline:
                 raise LabError(f"the virtual station did not become ready; see {self.log_path}")
             await asyncio.sleep(0.05)
-        self.control_port = int(json.loads(ready.read_text())["control_port"])
+        announced = json.loads(ready.read_text())
+        self.control_port = int(announced["control_port"])
+        self.instruments = {str(role): str(resource) for role, resource in announced.get("instruments", {}).items()}
         shutil.rmtree(ready.parent, ignore_errors=True)
 
     def stop(self) -> None:
@@ -78,20 +103,36 @@ class VirtualStationProcess:
 
 
 class Bench:
-    """Everything a test case talks to: the CSMS role and the DUT's manual actions."""
+    """Everything a test case talks to: the CSMS role, the DUT's manual actions, the lab's instruments."""
 
-    def __init__(self, lab: Lab, dut: Dut, evidence: Evidence, faults: list[str], run_dir: Path) -> None:
-        self.lab, self.dut, self.evidence, self.faults, self.run_dir = lab, dut, evidence, faults, run_dir
+    def __init__(
+        self,
+        lab: Lab,
+        lab_path: Path,
+        dut: Dut,
+        evidence: Evidence,
+        faults: list[str],
+        run_dir: Path,
+        arming: Arming | None = None,
+        *,
+        open_instruments: bool = True,
+    ) -> None:
+        self.lab, self.lab_path, self.dut, self.evidence = lab, lab_path, dut, evidence
+        self.open_instruments = open_instruments
+        self.faults, self.run_dir = faults, run_dir
         self.csms = CsmsServer(lab, dut, evidence)
         self.station: VirtualStationProcess | None = None
         self.actions: DutActions = OperatorDut(evidence, lab.timing.operator_timeout_s)
+        self.arming = arming or Arming(required=lab.kind == "real")
+        self.instruments: LabInstruments | None = None
+        self.instrument_problems: dict[str, str] = {}
 
     async def start(self) -> None:
         await self.csms.__aenter__()
         if self.lab.kind == "virtual":
             assert self.lab.virtual_station is not None
             self.station = VirtualStationProcess(
-                self.lab, self.dut, self.csms.url, self.faults, self.run_dir / "virtual-station.log"
+                self.lab, self.lab_path, self.dut, self.csms.url, self.faults, self.run_dir
             )
             await self.station.start()
             self.actions = VirtualDut(
@@ -104,8 +145,21 @@ class Bench:
             self.evidence.note(
                 f"waiting for the charger to connect to {self.csms.url}/{self.dut.ocpp.station_identity}"
             )
+        if self.lab.instruments and self.open_instruments:
+            resources = self.station.instruments if self.station is not None else {}
+            self.instruments = LabInstruments(self.lab, self.lab_path, self.evidence, self.arming, resources)
+            # An instrument that does not answer fails only the cases that need it (as `error`), not the run.
+            self.instrument_problems = await asyncio.to_thread(self.instruments.open_each)
+
+    async def make_safe(self) -> None:
+        """Every instrument to its safe state; safe to call from any exit path, any number of times."""
+        if self.instruments is not None:
+            await asyncio.to_thread(self.instruments.safe_state_all)
 
     async def stop(self) -> None:
-        if self.station is not None:
-            await asyncio.to_thread(self.station.stop)
-        await self.csms.__aexit__(None, None, None)
+        try:
+            await self.make_safe()
+        finally:
+            if self.station is not None:
+                await asyncio.to_thread(self.station.stop)
+            await self.csms.__aexit__(None, None, None)

@@ -30,7 +30,10 @@ class Identity:
         return cls(parts[0], parts[1], parts[2], parts[3])
 
     def __str__(self) -> str:
-        return f"{self.manufacturer} {self.model} (serial {self.serial}, firmware {self.firmware})"
+        fields = (("serial", self.serial), ("firmware", self.firmware))
+        details = [f"{label} {value}" for label, value in fields if value]
+        name = f"{self.manufacturer} {self.model}".strip()
+        return f"{name} ({', '.join(details)})" if details else name
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class Instrument(Protocol):
 
     def identify(self) -> Identity: ...
 
-    def safe_state(self) -> None:
+    def safe_state(self) -> object:
         """Bring the instrument to its explicit safe state (nominal values, output off, relay open)."""
         ...
 

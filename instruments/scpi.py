@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import select
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -97,14 +99,15 @@ class ScpiSession:
                 self.journal(self.name, "rx", reply)
                 return reply
             except VisaIOError as exc:
-                if exc.error_code == pyvisa.constants.StatusCode.error_timeout:
+                timed_out = exc.error_code == pyvisa.constants.StatusCode.error_timeout
+                if timed_out and not _peer_closed(self._handle):
                     self.journal(self.name, "error", f"timeout after {self.timeout_s:g} s")
                     # A timed-out socket may still deliver the late reply to the next query: start afresh.
                     self.close()
                     raise InstrumentTimeout(
                         f"{self.name}: no answer to {command!r} within {self.timeout_s:g} s"
                     ) from None
-                failure: Exception = exc
+                failure: Exception = ConnectionResetError("the instrument closed the connection") if timed_out else exc
             except (OSError, EOFError, ConnectionError) as exc:
                 failure = exc
             self.journal(self.name, "error", f"connection lost ({_reason(failure)}); reconnecting")
@@ -187,6 +190,19 @@ class ScpiInstrument:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _peer_closed(handle: Any) -> bool:
+    """Whether the instrument closed the socket: pyvisa-py reports that as a timeout, not as a lost connection."""
+    try:
+        sock = handle.visalib.sessions[handle.session].interface
+        if not isinstance(sock, socket.socket) or not select.select([sock], [], [], 0)[0]:
+            return False
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except ConnectionError:
+        return True
+    except Exception:  # another backend, or no socket at all: keep the plain timeout
+        return False
 
 
 def _reason(exc: BaseException) -> str:

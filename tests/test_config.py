@@ -81,3 +81,45 @@ def test_profile_selects_by_glob(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_lab(tmp_path / "nope.yaml")
+
+
+ENVELOPE = (
+    "envelope: {voltage_v: [184, 276], frequency_hz: [47, 52], current_a: 32, power_w: 12000,"
+    " voltage_slew_v_per_s: 100, frequency_slew_hz_per_s: 5}\n"
+)
+VIRTUAL = "name: x\nkind: virtual\nvirtual_station: {}\n"
+REAL = "name: x\nkind: real\ncsms: {port: 9000}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (VIRTUAL + "instruments: {grid: {driver: acme-9000, resource: virtual}}\n" + ENVELOPE,
+         "instruments.grid.driver: unknown driver 'acme-9000'"),
+        (VIRTUAL + "instruments: {grid: {driver: yokogawa-wt5000, resource: virtual}}\n" + ENVELOPE,
+         "is a analyser driver"),
+        (VIRTUAL + "instruments: {grid: {driver: chroma-61845, resource: 'TCPIP::10.0.0.5::2101::SOCKET'}}\n"
+         + ENVELOPE, "a virtual lab only takes 'virtual' instruments"),
+        (REAL + "instruments: {grid: {driver: chroma-61845, resource: virtual}}\n" + ENVELOPE,
+         "'virtual' needs a virtual lab"),
+        (VIRTUAL + "instruments: {grid: {driver: chroma-61845, resource: virtual}}\n",
+         "envelope: a lab with instruments"),
+        (VIRTUAL + "instruments: {analyser: {driver: yokogawa-wt5000, resource: virtual}}\n" + ENVELOPE,
+         "accuracy_pct"),
+        (VIRTUAL + "instruments: {scope: {driver: chroma-61845, resource: virtual}}\n" + ENVELOPE, "instruments.scope"),
+        (VIRTUAL + ENVELOPE.replace("[47, 52]", "[52, 47]"), "envelope.frequency_hz"),
+        (VIRTUAL + ENVELOPE.replace("[184, 276]", "[240, 276]"), "nominal_voltage_v"),
+    ],
+)  # fmt: skip
+def test_bad_instrument_sections(tmp_path: Path, text: str, field: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_lab(_write(tmp_path, text))
+    assert "\n" not in str(caught.value)
+    assert field in str(caught.value)
+
+
+def test_shipped_labs_declare_instruments_and_envelopes() -> None:
+    for path in LAB_DIR.glob("*.yaml"):
+        lab = load_lab(path)
+        assert lab.instruments, path
+        assert lab.envelope is not None, path

@@ -6,13 +6,20 @@ owns the run. The work lives in plain modules; this file only wires them to pyte
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from harness.config import Dut, LabTiming, TestConfiguration
+from harness.config import Dut, InstrumentRole, Lab, LabTiming, TestConfiguration
 from harness.dut import DutActions
+from harness.evidence import Evidence
+from harness.lab_instruments import ROLE_TITLES
+from harness.lifecycle import terminate_as_interrupt
 from harness.ocpp.channel import StationChannel
 from harness.ocpp.v201.states import CaseContext
 from harness.plugin.session import SESSION_KEY, HarnessSession
+from harness.verdict import LabError
+from instruments.capabilities import CanBus, DcSource, EvEmulator, GridSimulator, PowerAnalyzer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +41,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-progress", dest="harness_progress", action="store_true",
         help="print one line per finished test case instead of pytest's progress (used by `harness run`)",
     )  # fmt: skip
+    group.addoption(
+        "--arm", dest="harness_arm", action="store_true",
+        help="allow a real bench's grid simulator and DC source to energise their outputs (a person decides this)",
+    )  # fmt: skip
     group.addoption("--harness-command", dest="harness_command", default=None, help="command line recorded in run.json")
 
 
@@ -43,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     lab = config.getoption("harness_lab") or config.getini("harness_lab")
     if lab:
+        terminate_as_interrupt()
         session = HarnessSession.from_config(config, lab)
         config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "harness-session")
@@ -89,6 +101,74 @@ def ctx(request: pytest.FixtureRequest) -> CaseContext:
 
 
 @pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """The run's evidence: test cases record the measurements their verdicts rest on."""
+    return _session(request).evidence
+
+
+@pytest.fixture
+def lab(request: pytest.FixtureRequest) -> Lab:
+    """The lab file: its instruments (with their stated accuracy) and safety envelope."""
+    return _session(request).lab
+
+
+@pytest.fixture
 def timing(request: pytest.FixtureRequest) -> LabTiming:
     """The lab's timeouts and tolerances."""
     return _session(request).lab.timing
+
+
+def _instrument(request: pytest.FixtureRequest, role: InstrumentRole) -> Any:
+    session = _session(request)
+    bench = session.require_bench()
+    problem = bench.instrument_problems.get(role)
+    if problem is not None:
+        raise LabError(f"the {ROLE_TITLES[role]} could not be opened: {problem}")
+    instrument = bench.instruments.get(role) if bench.instruments is not None else None
+    if instrument is None:
+        pytest.skip(f"the lab provides no {ROLE_TITLES[role]} (instruments.{role})")
+    return instrument
+
+
+@pytest.fixture
+def analyser(request: pytest.FixtureRequest) -> PowerAnalyzer:
+    """The bench's power analyser (guarded: frozen readings become a lab error)."""
+    instrument: PowerAnalyzer = _instrument(request, "analyser")
+    return instrument
+
+
+@pytest.fixture
+def grid(request: pytest.FixtureRequest) -> GridSimulator:
+    """The bench's grid simulator; every setpoint is checked against the lab's safety envelope."""
+    instrument: GridSimulator = _instrument(request, "grid")
+    return instrument
+
+
+@pytest.fixture
+def grid_if_present(request: pytest.FixtureRequest) -> GridSimulator | None:
+    """The grid simulator when the lab has one, else None: for cases that can also run on the lab mains."""
+    if "grid" not in _session(request).lab.instruments:
+        return None
+    instrument: GridSimulator = _instrument(request, "grid")
+    return instrument
+
+
+@pytest.fixture
+def dc_source(request: pytest.FixtureRequest) -> DcSource:
+    """The bench's DC source (and load), inside the envelope's DC limits."""
+    instrument: DcSource = _instrument(request, "dc_source")
+    return instrument
+
+
+@pytest.fixture
+def ev_emulator(request: pytest.FixtureRequest) -> EvEmulator:
+    """The bench's EV emulator: control pilot, plug, DC voltage."""
+    instrument: EvEmulator = _instrument(request, "ev_emulator")
+    return instrument
+
+
+@pytest.fixture
+def can(request: pytest.FixtureRequest) -> CanBus:
+    """The bench's CAN interface (with the lab's DBC when one is configured)."""
+    instrument: CanBus = _instrument(request, "can")
+    return instrument

@@ -6,6 +6,7 @@ CSMS loop, turns outcomes into verdicts and appends each result to results.jsonl
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 from datetime import datetime
@@ -30,6 +31,8 @@ from harness.config import (
 )
 from harness.evidence import Evidence
 from harness.lab import Bench
+from harness.lab_instruments import ROLE_TITLES
+from harness.lifecycle import arming_for, signals_deferred
 from harness.ocpp.v201.baseline import reach_baseline
 from harness.paths import RUNS_DIR, display
 from harness.plugin.allure_labels import ALLURE_PYTEST_PLUGIN, attach_trace, label_for_allure
@@ -44,6 +47,7 @@ _STARTED = pytest.StashKey[tuple[float, str]]()
 
 CASE_LIMIT_S = 600.0  # a scenario that runs longer is stuck: our problem, not the DUT's
 BENCH_START_LIMIT_S = 60.0
+BENCH_STOP_LIMIT_S = 90.0  # the grid's safe-state ramp may take up to 30 s
 
 
 class HarnessSession:
@@ -59,7 +63,7 @@ class HarnessSession:
         run_dir: Path,
     ) -> None:
         self.config = config
-        self.lab, self.dut, self.profile = lab, dut, profile
+        self.lab, self.lab_path, self.dut, self.profile = lab, lab_path, dut, profile
         self.faults: list[str] = list(dict.fromkeys(config.getoption("harness_faults") or []))
         self.run_dir = run_dir
         self.evidence = Evidence(run_dir)
@@ -118,11 +122,14 @@ class HarnessSession:
             raise self._bench_error
         if self._bench is None:
             self._loop = LoopThread()
-            bench = Bench(self.lab, self.dut, self.evidence, self.faults, self.run_dir)
+            arming = arming_for(self.lab, armed_by_flag=bool(self.config.getoption("harness_arm")))
+            bench = Bench(self.lab, self.lab_path, self.dut, self.evidence, self.faults, self.run_dir, arming)
             try:
                 self._loop.run(bench.start(), BENCH_START_LIMIT_S)
             except LabError as exc:
                 self._bench_error = LabError(f"the lab could not be brought up: {exc}")
+                with contextlib.suppress(Exception):
+                    self._loop.run(bench.stop(), 30)
                 raise self._bench_error from None
             self._bench = bench
         return self._bench
@@ -160,6 +167,9 @@ class HarnessSession:
         missing = [need for need in (info.needs if info else []) if need not in self.dut.capabilities]
         if missing:
             pytest.skip(f"the DUT profile does not declare the capability {missing[0]!r}")
+        absent = [role for role in (info.instruments if info else []) if role not in self.lab.instruments]
+        if absent:
+            pytest.skip(f"the lab provides no {ROLE_TITLES.get(absent[0], absent[0])} (instruments.{absent[0]})")
         bench = self.require_bench()
         try:
             self.loop.run(reach_baseline(bench), self.lab.timing.boot_timeout_s * 2 + 10)
@@ -203,7 +213,10 @@ class HarnessSession:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-        yield
+        outcome = yield
+        if outcome.excinfo is not None and _EXC not in item.stash:
+            # Interrupted mid-case (Ctrl-C, SIGTERM): pytest re-raises without a report; record it as our error.
+            item.stash[_EXC] = outcome.excinfo[1]
         self._record(item)
 
     def _record(self, item: pytest.Item) -> None:
@@ -245,10 +258,11 @@ class HarnessSession:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self._bench is not None:
-            try:
-                self.loop.run(self._bench.stop(), 20)
-            except LabError as exc:
-                self.evidence.note(f"stopping the lab: {exc}")
+            with signals_deferred():  # a second Ctrl-C must not cut the instruments' way to their safe state
+                try:
+                    self.loop.run(self._bench.stop(), BENCH_STOP_LIMIT_S)
+                except LabError as exc:
+                    self.evidence.note(f"stopping the lab: {exc}")
         if self._loop is not None:
             self._loop.stop()
         self.evidence.close()

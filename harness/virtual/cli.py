@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+from harness.virtual.bench.assemble import BenchError, BenchRequest, VirtualBench
+from harness.virtual.bench.station_port import ManualStationPort
 from harness.virtual.control_api import ControlApi
 from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.faults import CATALOGUE, FaultSet, UnknownFault
@@ -52,9 +54,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
     parser.add_argument(
-        "--ready-file", type=Path, help='write {"control_port": N, "pid": P} here once the control API listens'
+        "--ready-file",
+        type=Path,
+        help='write {"control_port": N, "pid": P, "instruments": {...}} here once everything listens',
     )
+    parser.add_argument(
+        "--bench",
+        type=_bench_request,
+        metavar="JSON",
+        help='serve virtual instruments: {"drivers": {"grid": "chroma-61845", "analyser": "yokogawa-wt5000", ...}, '
+        '"ev_dbc": PATH, "ev_evse_id": 1}',
+    )
+    parser.add_argument("--bench-journal", type=Path, help="journal every command the virtual instruments receive")
     return parser
+
+
+def _bench_request(text: str) -> BenchRequest:
+    try:
+        data = json.loads(text)
+        drivers = data["drivers"]
+        if not isinstance(drivers, dict) or not all(isinstance(v, str) for v in drivers.values()):
+            raise ValueError("drivers must map roles to driver names")
+        dbc = data.get("ev_dbc")
+        return BenchRequest(
+            drivers={str(k): v for k, v in drivers.items()},
+            ev_dbc=Path(dbc) if dbc else None,
+            ev_evse_id=int(data.get("ev_evse_id", 1)),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(f"not a bench request: {exc}") from None
 
 
 def _problem(args: argparse.Namespace) -> str | None:
@@ -71,12 +99,12 @@ def _problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def write_ready_file(path: Path, port: int) -> None:
+def write_ready_file(path: Path, port: int, instruments: dict[str, str] | None = None) -> None:
     """Write the ready file atomically: readers see either nothing or the whole JSON."""
     directory = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".ready-")
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump({"control_port": port, "pid": os.getpid()}, handle)
+        json.dump({"control_port": port, "pid": os.getpid(), "instruments": instruments or {}}, handle)
     os.replace(temporary, path)
 
 
@@ -88,15 +116,28 @@ async def _serve(config: StationConfig, args: argparse.Namespace) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s", args.control_host, args.control_port, exc.strerror or exc)
         return 3
+    bench: VirtualBench | None = None
+    resources: dict[str, str] = {}
+    if args.bench is not None:
+        args.bench.journal = args.bench_journal
+        bench = VirtualBench(args.bench, station.plant, station.faults, ManualStationPort(station))
+        try:
+            resources = await bench.start()
+        except BenchError as exc:
+            log.error("virtual bench: %s", exc)
+            await api.stop()
+            return 3
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
         if args.ready_file is not None:
-            write_ready_file(args.ready_file, port)
+            write_ready_file(args.ready_file, port, resources)
         await station.run(stop)
     finally:
+        if bench is not None:
+            await bench.stop()
         await api.stop()
     return 0
 

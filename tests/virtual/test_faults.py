@@ -227,6 +227,27 @@ def _is_json(text: str) -> bool:
     return True
 
 
+async def energy_register_drifts(csms: FakeCsms, station: Station, port: int) -> None:
+    await booted(csms)
+    await _charge(csms, port)
+    await asyncio.sleep(2.0)
+    meter = station.evses[0].meter
+    assert meter.energy_wh > 1.0
+    assert meter.register_wh_raw / meter.energy_wh > 1.02
+
+
+async def ignores_grid(csms: FakeCsms, station: Station, port: int) -> None:
+    """Under-frequency (49.0 Hz from the grid simulator) must cut the import by the droop; the fault ignores it."""
+    await booted(csms)
+    await _charge(csms, port)
+    await asyncio.sleep(2.0)
+    grid = station.plant.grid
+    grid.output_on, grid.frequency_set_hz = True, 49.0
+    await asyncio.sleep(3.0)
+    meter = station.evses[0].meter
+    assert meter.power_w < 0.8 * meter.rated_w, f"{meter.power_w:.0f} W at 49.0 Hz"
+
+
 # fault -> (scenario, options for the fake CSMS and the station)
 SCENARIOS: dict[str, tuple[Scenario, dict[str, Any]]] = {
     F.BOOT_PENDING_ALLOWS_START: (boot_pending_allows_start, {"boot_status": "Pending"}),
@@ -255,11 +276,30 @@ SCENARIOS: dict[str, tuple[Scenario, dict[str, Any]]] = {
     F.HEARTBEAT_INTERVAL_IGNORED: (heartbeat_interval_ignored, {}),
     F.DEVICE_MODEL_ERRORS_REJECTED: (device_model_errors_rejected, {}),
     F.SETVARIABLES_BATCH_ONLY_FIRST: (setvariables_batch_only_first, {}),
+    F.ENERGY_REGISTER_DRIFTS: (energy_register_drifts, {}),
+}
+# Grid faults assert the clean behaviour, so the faulty station is the one that passes the assertion's negation.
+INVERTED: dict[str, tuple[Scenario, dict[str, Any]]] = {
+    F.IGNORES_GRID: (ignores_grid, {}),
 }
 
 
-def test_every_fault_has_a_scenario() -> None:
-    assert set(SCENARIOS) == set(F.FAULTS_BY_NAME)
+def test_every_station_fault_has_a_scenario() -> None:
+    station_faults = {fault.name for fault in F.CATALOGUE if not fault.lab}
+    assert set(SCENARIOS) | set(INVERTED) == station_faults
+
+
+@pytest.mark.parametrize("name", list(INVERTED))
+def test_grid_fault_breaks_the_clean_behaviour(name: str) -> None:
+    scenario, options = INVERTED[name]
+
+    async def run(faults: tuple[str, ...]) -> None:
+        async with lab(faults=faults, **options) as (csms, station, port):
+            await asyncio.wait_for(scenario(csms, station, port), 20)
+
+    asyncio.run(run(()))
+    with pytest.raises(AssertionError):
+        asyncio.run(run((name,)))
 
 
 async def _run(faults: tuple[str, ...], name: str) -> None:
@@ -288,6 +328,7 @@ def test_fault_changes_its_behaviour(name: str) -> None:
         F.SETVARIABLES_READONLY_ACCEPTED,
         F.DEVICE_MODEL_ERRORS_REJECTED,
         F.SETVARIABLES_BATCH_ONLY_FIRST,
+        F.ENERGY_REGISTER_DRIFTS,
     ],
 )
 def test_clean_station_does_not_show_the_fault(name: str) -> None:
