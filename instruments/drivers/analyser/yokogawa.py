@@ -1,15 +1,17 @@
 """Yokogawa WT5000 / WT1800 precision power analysers: one `:NUMeric` list read per measurement, hardware integrator.
 
-At open the driver lays out one numeric list (per element: U, I, P, S, Q, λ, f, THD U, THD I and the three watt-hour
-items; then the Σ items and the integration time), so every `measure()` and `energy()` is `*OPC?` plus one
-`:NUM:NORM:VAL?`. Σ comes from the instrument's SIGMA items (U, I averaged and P, Q, S summed over the wiring unit
-by the instrument); where those answer NAN (no Σ wiring unit configured) the driver computes Σ from the elements.
+At open the driver lays out one numeric list (per element: U, I, P, S, Q, λ, f, THD U, THD I and the import and
+export watt-hour items; then the Σ items and the integration time), so every `measure()` and `energy()` is
+`*OPC?` plus one `:NUM:NORM:VAL?`. Σ comes from the instrument's SIGMA items (U, I averaged and P, Q, S summed
+over the wiring unit by the instrument); where those answer NAN (no Σ wiring unit set up) the driver computes Σ from
+the elements.
 f and THD have no Σ item here: Σ uses element 1's f and the mean of the elements' THD (computed, not measured).
 
-Where the commands were confirmed (public sources read 2025, not the vendor manual itself):
+Where the commands were confirmed (public secondary sources, not the vendor manual itself):
 - `:NUMeric:FORMat ASCii`, `:NUMeric[:NORMal]:NUMBer`, `:NUMeric[:NORMal]:ITEM<x> <function>,<element>`,
   `:NUMeric[:NORMal]:VALue?`, `:COMMunicate:HEADer OFF`, element `SIGMA`, functions URMS, IRMS, P, S, Q, LAMBda,
-  FU, UTHD, ITHD: command lists derived from IM WT1801-17EN and several public WT1800/WT3000 drivers.
+  FU, UTHD, ITHD: command lists derived from IM WT1801-17EN and several public WT1800/WT3000 drivers. (The project's
+  instrument notes write U and I; URMS and IRMS are the WT1800/WT5000 names for the RMS values.)
 - `:INTEGrate:RESet`, `:INTEGrate:STARt`, `:INTEGrate:STOP`, `:INTEGrate:STATe?` (RES/STAR/STOP/...): the WT1800
   user's manual (start/stop/reset by communication commands) and public WT drivers.
 - WT1800 watt-hour items WH, WHP, WHM and TIME: WT1800 communication manual, numeric data formats page.
