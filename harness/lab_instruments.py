@@ -130,6 +130,10 @@ class LabInstruments:
             identity = guarded.identify()
             protection = guarded.protect()
         except InstrumentError:
+            # It answered once: it may be live from an earlier session, so make it safe before letting go.
+            report = guarded.safe_state()
+            for error in report.errors:
+                self._note(f"safe state of {role} after a failed open: {error}")
             guarded.close()
             raise
         self._note(f"{role}: {identity}; protection read back: {protection or 'none'}")

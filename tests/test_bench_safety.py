@@ -87,3 +87,13 @@ def test_failed_case_leaves_every_output_off(tmp_path: Path) -> None:
     result = harness("run", "-k", MEASURED_CASE, "--virtual-fault", "energy-register-drifts", "--out", str(run_dir))
     assert result.returncode == 1, result.stdout + result.stderr
     assert_everything_off(run_dir)
+
+
+@pytest.mark.slow
+def test_lab_error_mid_case_leaves_every_output_off(tmp_path: Path) -> None:
+    """The analyser freezes after the grid was switched on: the case errors, the bench still ends safe."""
+    run_dir = tmp_path / "run"
+    result = harness("run", "-k", MEASURED_CASE, "--virtual-fault", "analyser-stale-reading", "--out", str(run_dir))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert any(state.get("output") for state in grid_states(journal(run_dir))), "the case never energised the grid"
+    assert_everything_off(run_dir)

@@ -93,3 +93,6 @@ def test_lab_fault_is_an_error_never_a_fail(fault: str, tmp_path: Path) -> None:
     if record["verdict"] == "error":
         assert result.returncode == 3, result.stdout + result.stderr
         assert "lab error" in record["reason"]
+    else:  # recovered: the evidence must still show what happened to the instrument
+        evidence = (run_dir / record["evidence"][0]).read_text()
+        assert "reconnecting" in evidence
