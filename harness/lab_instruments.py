@@ -19,16 +19,9 @@ from harness.verdict import LabError
 from instruments.capabilities import CanBus, DcSource, EvEmulator, GridSimulator, Identity, PowerAnalyzer
 from instruments.envelope import SafetyEnvelope
 from instruments.errors import InstrumentError
-from instruments.guard import (
-    Arming,
-    Guarded,
-    GuardedAnalyzer,
-    GuardedCan,
-    GuardedDcSource,
-    GuardedEvEmulator,
-    GuardedGrid,
-    SafeStateReport,
-)
+from instruments.guard import Arming, Guarded, SafeStateReport
+from instruments.guard_devices import GuardedAnalyzer, GuardedCan, GuardedDcSource, GuardedEvEmulator
+from instruments.guard_grid import GuardedGrid
 from instruments.registry import DriverSpec, open_instrument
 
 CAPABILITY: dict[InstrumentRole, type] = {

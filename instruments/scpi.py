@@ -69,6 +69,13 @@ class ScpiSession:
         except (VisaIOError, OSError, ValueError) as exc:
             self._handle = None
             raise InstrumentUnreachable(f"{self.name}: cannot open {self.resource}: {_reason(exc)}") from None
+        sock = _socket_of(self._handle)
+        if sock is not None:
+            # A setting is a write with no reply followed at once by `*OPC?`: with Nagle's algorithm the second
+            # write waits for the delayed ACK of the first, ~40 ms per setting. (pyvisa-py does not offer
+            # VI_ATTR_TCPIP_NODELAY on SOCKET sessions, so the option is set on its socket.)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def close(self) -> None:
         handle, self._handle = self._handle, None
@@ -192,11 +199,22 @@ class ScpiInstrument:
         self.session.close()
 
 
-def _peer_closed(handle: Any) -> bool:
-    """Whether the instrument closed the socket: pyvisa-py reports that as a timeout, not as a lost connection."""
+def _socket_of(handle: Any) -> socket.socket | None:
+    """The TCP socket under a pyvisa-py session, or None (another backend, a simulated or serial session)."""
     try:
         sock = handle.visalib.sessions[handle.session].interface
-        if not isinstance(sock, socket.socket) or not select.select([sock], [], [], 0)[0]:
+    except Exception:
+        return None
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _peer_closed(handle: Any) -> bool:
+    """Whether the instrument closed the socket: pyvisa-py reports that as a timeout, not as a lost connection."""
+    sock = _socket_of(handle)
+    if sock is None:
+        return False
+    try:
+        if not select.select([sock], [], [], 0)[0]:
             return False
         return sock.recv(1, socket.MSG_PEEK) == b""
     except ConnectionError:

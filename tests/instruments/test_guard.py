@@ -10,7 +10,9 @@ import pytest
 from instruments.capabilities import ElementReading, EnergyReading, Identity
 from instruments.envelope import SafetyEnvelope
 from instruments.errors import EnvelopeViolation, InstrumentError, NotArmed, UnsupportedByDriver
-from instruments.guard import Arming, GuardedAnalyzer, GuardedDcSource, GuardedGrid
+from instruments.guard import Arming
+from instruments.guard_devices import GuardedAnalyzer, GuardedDcSource
+from instruments.guard_grid import GuardedGrid
 
 ENVELOPE = SafetyEnvelope(
     voltage_v=(184.0, 276.0), frequency_hz=(47.0, 52.0), current_a=32.0, power_w=12000.0,
