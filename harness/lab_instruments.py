@@ -97,11 +97,17 @@ class LabInstruments:
         """Open every instrument that answers; returns role -> problem for those that did not."""
         problems: dict[str, str] = {}
         for role, entry in self.lab.instruments.items():
-            try:
-                self.opened[role] = self._open(role, entry)
-            except InstrumentError as exc:
-                problems[role] = str(exc)
-                self._note(f"{role} could not be opened: {exc}")
+            # Under the safe-state lock: an interrupt that makes the bench safe meanwhile waits for this open to
+            # end, and nothing is opened after it (a late open would escape the safe state).
+            with self._safe_lock:
+                if self._made_safe:
+                    problems[role] = "not opened: the bench was already made safe"
+                    continue
+                try:
+                    self.opened[role] = self._open(role, entry)
+                except InstrumentError as exc:
+                    problems[role] = str(exc)
+                    self._note(f"{role} could not be opened: {exc}")
         return problems
 
     def _open(self, role: InstrumentRole, entry: InstrumentEntry) -> OpenedInstrument:

@@ -71,6 +71,7 @@ class HarnessSession:
         self.progress = Progress(enabled=bool(config.getoption("harness_progress")))
         self._loop: LoopThread | None = None
         self._bench: Bench | None = None
+        self._starting: Bench | None = None
         self._bench_error: LabError | None = None
         self._allure = config.pluginmanager.has_plugin(ALLURE_PYTEST_PLUGIN)
 
@@ -124,14 +125,16 @@ class HarnessSession:
             self._loop = LoopThread()
             arming = arming_for(self.lab, armed_by_flag=bool(self.config.getoption("harness_arm")))
             bench = Bench(self.lab, self.lab_path, self.dut, self.evidence, self.faults, self.run_dir, arming)
+            self._starting = bench  # an interrupt during start must still reach its stop (and the safe state)
             try:
                 self._loop.run(bench.start(), BENCH_START_LIMIT_S)
             except LabError as exc:
                 self._bench_error = LabError(f"the lab could not be brought up: {exc}")
                 with contextlib.suppress(Exception):
                     self._loop.run(bench.stop(), 30)
+                self._starting = None
                 raise self._bench_error from None
-            self._bench = bench
+            self._bench, self._starting = bench, None
         return self._bench
 
     @property
@@ -257,10 +260,11 @@ class HarnessSession:
     # ------------------------------------------------------------ end of run
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self._bench is not None:
+        bench = self._bench or self._starting
+        if bench is not None:
             with signals_deferred():  # a second Ctrl-C must not cut the instruments' way to their safe state
                 try:
-                    self.loop.run(self._bench.stop(), BENCH_STOP_LIMIT_S)
+                    self.loop.run(bench.stop(), BENCH_STOP_LIMIT_S)
                 except LabError as exc:
                     self.evidence.note(f"stopping the lab: {exc}")
         if self._loop is not None:
