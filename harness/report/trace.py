@@ -106,6 +106,13 @@ def _row(entry: EvidenceEntry, base_mono: float | None, base_wall: datetime | No
         return TraceRow(
             kind=kind, seq=seq, offset=offset, label=kind, body=coerce.strict_text(record.get("text")) or ""
         )
+    if kind == "instrument":
+        return _instrument_row(record, seq, offset)
+    if kind == "measurement":
+        source = coerce.strict_text(record.get("source")) or "measurement"
+        return TraceRow(
+            kind="other", seq=seq, offset=offset, label=f"measurement: {source}", body=_pretty(record.get("values"))
+        )
     rest = {key: value for key, value in record.items() if key not in _ENVELOPE_KEYS}
     return TraceRow(
         kind="other",
@@ -114,6 +121,21 @@ def _row(entry: EvidenceEntry, base_mono: float | None, base_wall: datetime | No
         label=" / ".join(filter(None, (coerce.strict_text(record.get("channel")), coerce.strict_text(kind)))),
         direction=DIRECTIONS.get(coerce.strict_text(record.get("direction")) or "", ""),
         body=_pretty(rest),
+    )
+
+
+def _instrument_row(record: Mapping[str, Any], seq: str, offset: str) -> TraceRow:
+    """One SCPI line or CAN frame: the direction names the instrument, not the DUT."""
+    instrument = coerce.strict_text(record.get("instrument")) or "instrument"
+    direction = coerce.strict_text(record.get("direction")) or ""
+    arrows = {"tx": f"harness → {instrument}", "rx": f"{instrument} → harness"}
+    return TraceRow(
+        kind="other",
+        seq=seq,
+        offset=offset,
+        label=f"instrument {instrument}" if direction in arrows else f"instrument {instrument}: {direction}",
+        direction=arrows.get(direction, ""),
+        body=coerce.strict_text(record.get("text")) or "",
     )
 
 
