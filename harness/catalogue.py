@@ -67,13 +67,7 @@ def ocpp201_case(
         needs=needs or [],
     )
 
-    def decorate(function: F) -> F:
-        citation = f"{id}: use case {', '.join(use_cases)}; requirements {', '.join(requirements)}."
-        function.__doc__ = f"{(function.__doc__ or title).rstrip()}\n\n{citation}"
-        marked: F = mark(function)
-        return marked
-
-    return decorate
+    return _marked(mark, title, f"{id}: use case {', '.join(use_cases)}; requirements {', '.join(requirements)}.")
 
 
 def measured_case(
@@ -100,8 +94,13 @@ def measured_case(
         instruments=instruments,
     )
 
+    return _marked(mark, title, f"{id}: checks {', '.join(requirements)}; instruments {', '.join(instruments)}.")
+
+
+def _marked(mark: pytest.MarkDecorator, title: str, citation: str) -> Callable[[F], F]:
+    """Apply the `tc` marker and append the citation to the docstring, one source for both."""
+
     def decorate(function: F) -> F:
-        citation = f"{id}: checks {', '.join(requirements)}; instruments {', '.join(instruments)}."
         function.__doc__ = f"{(function.__doc__ or title).rstrip()}\n\n{citation}"
         marked: F = mark(function)
         return marked

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -56,7 +57,7 @@ def attempt(report: SafeStateReport, step: str, action: Callable[[], object]) ->
         report.errors.append(f"{step}: {exc}")
 
 
-class Serialised:
+class Serialised(ABC):
     """One caller at a time, and nobody after the instrument was made safe and closed."""
 
     name: str
@@ -78,8 +79,8 @@ class Serialised:
                 self._closed = True
                 self._close_driver()
 
-    def _close_driver(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _close_driver(self) -> None: ...
 
 
 class Guarded(Protocol):

@@ -13,6 +13,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 NOMINAL_VOLTAGE_V = 230.0
 NOMINAL_FREQUENCY_HZ = 50.0
@@ -146,17 +147,15 @@ class Plant:
             observer(dt_s)
 
 
-class PlantLoad:
+class PlantLoad(Protocol):
     """What each EVSE's meter must offer the plant (implemented by power.PowerMeter)."""
 
     power_w: float
     reactive_var: float
 
-    def follow_grid(self, support: GridSupport, frequency_hz: float, voltage_pu: float) -> None:
-        raise NotImplementedError
+    def follow_grid(self, support: GridSupport, frequency_hz: float, voltage_pu: float) -> None: ...
 
-    def step(self, dt_s: float) -> None:
-        raise NotImplementedError
+    def step(self, dt_s: float) -> None: ...
 
 
 def _approach(now: float, target: float, max_step: float) -> float:

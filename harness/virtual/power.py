@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from harness.virtual.plant import NOMINAL_VOLTAGE_V, PHASES, GridSupport, PlantLoad
+from harness.virtual.plant import NOMINAL_VOLTAGE_V, PHASES, GridSupport
 
 RATED_POWER_W = 11000.0  # 3 phases x 230 V x 16 A
 TAU_S = 0.5
@@ -17,7 +17,7 @@ STEP_S = 0.1
 
 
 @dataclass
-class PowerMeter(PlantLoad):
+class PowerMeter:
     """What flows through one EVSE and what its own meter says about it."""
 
     rated_w: float = RATED_POWER_W

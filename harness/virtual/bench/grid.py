@@ -8,6 +8,7 @@ what the plant's grid actually outputs, so slew rates show up in the read-backs.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 from harness.virtual.bench.scpi_server import Behaviour, ScpiDevice, ScpiExecutionError
 from harness.virtual.plant import DEFAULT_PHASE_ANGLES, NOMINAL_FREQUENCY_HZ, NOMINAL_VOLTAGE_V, PHASES, Plant
@@ -55,7 +56,7 @@ def flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-class VirtualGrid(ScpiDevice):
+class VirtualGrid(ScpiDevice, ABC):
     """What every dialect shares: the plant, output switching, measurements, *RST and the journal's view."""
 
     def __init__(self, name: str, plant: Plant, behaviour: Behaviour | None = None) -> None:
@@ -65,9 +66,9 @@ class VirtualGrid(ScpiDevice):
         self.register()
         self.reset()
 
+    @abstractmethod
     def register(self) -> None:
         """Fill the command table (each dialect)."""
-        raise NotImplementedError
 
     def reset(self) -> None:
         grid = self.plant.grid
@@ -123,20 +124,29 @@ class VirtualChroma61845(VirtualGrid):
     def register(self) -> None:
         self.relay_closed = False
         voltage = "[SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude]:AC"
-        self.add(voltage, lambda a, s: self.set_all_voltages(a))
-        self.add(voltage + "?", lambda a, s: f"{self.plant.grid.voltage_set_v[0]:.2f}")
-        self.add("[SOURce]:FREQuency[:IMMediate]", lambda a, s: self.set_frequency(a))
-        self.add("[SOURce]:FREQuency[:IMMediate]?", lambda a, s: f"{self.plant.grid.frequency_set_hz:.3f}")
-        self.add("[SOURce]:CURRent:LIMit", lambda a, s: self.set_current_limit(a))
-        self.add("[SOURce]:CURRent:LIMit?", lambda a, s: f"{self.plant.grid.current_limit_a:.2f}")
-        self.add("OUTPut[:STATe]", lambda a, s: self.set_output(a))
-        self.add("OUTPut[:STATe]?", lambda a, s: flag(self.output_enabled))
-        self.add("OUTPut:RELay", lambda a, s: self.set_relay(a))
-        self.add("OUTPut:RELay?", lambda a, s: flag(self.relay_closed))
-        self.add("OUTPut:SLEW:VOLTage:AC", lambda a, s: self.set_voltage_slew(a))
-        self.add("OUTPut:SLEW:VOLTage:AC?", lambda a, s: self.per_ms(self.plant.grid.voltage_slew_v_per_s))
-        self.add("OUTPut:SLEW:FREQuency", lambda a, s: self.set_frequency_slew(a))
-        self.add("OUTPut:SLEW:FREQuency?", lambda a, s: self.per_ms(self.plant.grid.frequency_slew_hz_per_s))
+        self.add_setting(voltage, self.set_all_voltages, lambda: f"{self.plant.grid.voltage_set_v[0]:.2f}")
+        self.add_setting(
+            "[SOURce]:FREQuency[:IMMediate]",
+            self.set_frequency,
+            lambda: f"{self.plant.grid.frequency_set_hz:.3f}",
+        )
+        self.add_setting(
+            "[SOURce]:CURRent:LIMit",
+            self.set_current_limit,
+            lambda: f"{self.plant.grid.current_limit_a:.2f}",
+        )
+        self.add_setting("OUTPut[:STATe]", self.set_output, lambda: flag(self.output_enabled))
+        self.add_setting("OUTPut:RELay", self.set_relay, lambda: flag(self.relay_closed))
+        self.add_setting(
+            "OUTPut:SLEW:VOLTage:AC",
+            self.set_voltage_slew,
+            lambda: self.per_ms(self.plant.grid.voltage_slew_v_per_s),
+        )
+        self.add_setting(
+            "OUTPut:SLEW:FREQuency",
+            self.set_frequency_slew,
+            lambda: self.per_ms(self.plant.grid.frequency_slew_hz_per_s),
+        )
         for verb in ("FETCh", "MEASure"):
             self.add(f"{verb}[:SCALar]:VOLTage:ACDC?", lambda a, s: f"{self.measured_voltage():.2f}")
             self.add(f"{verb}[:SCALar]:FREQuency?", lambda a, s: f"{self.measured_frequency():.3f}")
@@ -187,21 +197,26 @@ class VirtualKeysightAc6900(VirtualGrid):
         self.voltage_limits = list(VOLTAGE_RANGE_V)  # stored and reported; the limit state is off, as after *RST
         nr3 = "{:+.5E}".format
         voltage = "[SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude]"
-        self.add(voltage, lambda a, s: self.set_all_voltages(a))
-        self.add(voltage + "?", lambda a, s: nr3(self.plant.grid.voltage_set_v[0]))
-        self.add("[SOURce]:FREQuency[:IMMediate]", lambda a, s: self.set_frequency(a))
-        self.add("[SOURce]:FREQuency[:IMMediate]?", lambda a, s: nr3(self.plant.grid.frequency_set_hz))
+        self.add_setting(voltage, self.set_all_voltages, lambda: nr3(self.plant.grid.voltage_set_v[0]))
+        self.add_setting(
+            "[SOURce]:FREQuency[:IMMediate]",
+            self.set_frequency,
+            lambda: nr3(self.plant.grid.frequency_set_hz),
+        )
         current = "[SOURce]:CURRent[:LEVel][:IMMediate][:AMPLitude]"
-        self.add(current, lambda a, s: self.set_current_limit(a))
-        self.add(current + "?", lambda a, s: nr3(self.plant.grid.current_limit_a))
-        self.add("[SOURce]:CURRent:PROTection:STATe", lambda a, s: setattr(self, "current_protection", boolean(a)))
-        self.add("[SOURce]:CURRent:PROTection:STATe?", lambda a, s: flag(self.current_protection))
-        self.add("[SOURce]:VOLTage:LIMit:LOWer", lambda a, s: self.set_limit(0, a))
-        self.add("[SOURce]:VOLTage:LIMit:LOWer?", lambda a, s: nr3(self.voltage_limits[0]))
-        self.add("[SOURce]:VOLTage:LIMit:UPPer", lambda a, s: self.set_limit(1, a))
-        self.add("[SOURce]:VOLTage:LIMit:UPPer?", lambda a, s: nr3(self.voltage_limits[1]))
-        self.add("OUTPut[:STATe]", lambda a, s: self.set_output(a))
-        self.add("OUTPut[:STATe]?", lambda a, s: flag(self.output_enabled))
+        self.add_setting(current, self.set_current_limit, lambda: nr3(self.plant.grid.current_limit_a))
+        self.add_setting(
+            "[SOURce]:CURRent:PROTection:STATe",
+            lambda a: setattr(self, "current_protection", boolean(a)),
+            lambda: flag(self.current_protection),
+        )
+        self.add_setting(
+            "[SOURce]:VOLTage:LIMit:LOWer", lambda a: self.set_limit(0, a), lambda: nr3(self.voltage_limits[0])
+        )
+        self.add_setting(
+            "[SOURce]:VOLTage:LIMit:UPPer", lambda a: self.set_limit(1, a), lambda: nr3(self.voltage_limits[1])
+        )
+        self.add_setting("OUTPut[:STATe]", self.set_output, lambda: flag(self.output_enabled))
         for verb in ("FETCh", "MEASure"):
             self.add(f"{verb}[:SCALar]:VOLTage:AC?", lambda a, s: nr3(self.measured_voltage()))
             self.add(f"{verb}[:SCALar]:FREQuency?", lambda a, s: nr3(self.measured_frequency()))
@@ -219,24 +234,26 @@ class VirtualAmetekCi(VirtualGrid):
         self.coupled = True
         self.selected = 1
         self.current_protection = False
-        self.add("INSTrument:COUPle", lambda a, s: self.set_coupling(a))
-        self.add("INSTrument:COUPle?", lambda a, s: "ALL" if self.coupled else "NONE")
-        self.add("INSTrument:NSELect", lambda a, s: setattr(self, "selected", self.phase(a)))
-        self.add("INSTrument:NSELect?", lambda a, s: str(self.selected))
+        self.add_setting("INSTrument:COUPle", self.set_coupling, lambda: "ALL" if self.coupled else "NONE")
+        self.add_setting(
+            "INSTrument:NSELect", lambda a: setattr(self, "selected", self.phase(a)), lambda: str(self.selected)
+        )
         voltage = "[SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude][:AC]"
-        self.add(voltage, lambda a, s: self.set_voltage(a))
-        self.add(voltage + "?", lambda a, s: f"{self.plant.grid.voltage_set_v[self.selected - 1]:.2f}")
-        self.add("[SOURce]:FREQuency[:IMMediate]", lambda a, s: self.set_frequency(a))
-        self.add("[SOURce]:FREQuency[:IMMediate]?", lambda a, s: f"{self.plant.grid.frequency_set_hz:.3f}")
-        self.add("[SOURce]:PHASe[:IMMediate]", lambda a, s: self.set_phase_angle(a))
-        self.add("[SOURce]:PHASe[:IMMediate]?", lambda a, s: f"{self.selected_angle():.1f}")
+        self.add_setting(voltage, self.set_voltage, lambda: f"{self.plant.grid.voltage_set_v[self.selected - 1]:.2f}")
+        self.add_setting(
+            "[SOURce]:FREQuency[:IMMediate]",
+            self.set_frequency,
+            lambda: f"{self.plant.grid.frequency_set_hz:.3f}",
+        )
+        self.add_setting("[SOURce]:PHASe[:IMMediate]", self.set_phase_angle, lambda: f"{self.selected_angle():.1f}")
         current = "[SOURce]:CURRent[:LEVel][:IMMediate][:AMPLitude]"
-        self.add(current, lambda a, s: self.set_current_limit(a))
-        self.add(current + "?", lambda a, s: f"{self.plant.grid.current_limit_a:.2f}")
-        self.add("[SOURce]:CURRent:PROTection:STATe", lambda a, s: setattr(self, "current_protection", boolean(a)))
-        self.add("[SOURce]:CURRent:PROTection:STATe?", lambda a, s: flag(self.current_protection))
-        self.add("OUTPut[:STATe]", lambda a, s: self.set_output(a))
-        self.add("OUTPut[:STATe]?", lambda a, s: flag(self.output_enabled))
+        self.add_setting(current, self.set_current_limit, lambda: f"{self.plant.grid.current_limit_a:.2f}")
+        self.add_setting(
+            "[SOURce]:CURRent:PROTection:STATe",
+            lambda a: setattr(self, "current_protection", boolean(a)),
+            lambda: flag(self.current_protection),
+        )
+        self.add_setting("OUTPut[:STATe]", self.set_output, lambda: flag(self.output_enabled))
         for verb in ("FETCh", "MEASure"):
             self.add(f"{verb}[:SCALar]:VOLTage:AC?", lambda a, s: f"{self.measured_voltage(self.selected):.2f}")
             self.add(f"{verb}[:SCALar]:FREQuency?", lambda a, s: f"{self.measured_frequency():.3f}")

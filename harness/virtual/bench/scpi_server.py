@@ -90,6 +90,11 @@ class ScpiDevice:
     def add(self, spec: str, handler: Handler) -> None:
         self.commands.append(Command(spec, handler))
 
+    def add_setting(self, spec: str, apply: Callable[[list[str]], object], read: Callable[[], str]) -> None:
+        """A setting and its query form (`spec` and `spec?`), the way most SCPI settings come."""
+        self.add(spec, lambda arguments, suffixes: _applied(apply, arguments))
+        self.add(spec + "?", lambda arguments, suffixes: read())
+
     def reset(self) -> None:
         """`*RST`: the device's own defaults; subclasses extend it."""
 
@@ -142,6 +147,10 @@ class ScpiDevice:
             return reply
         self.queue_error(-113, "Undefined header")
         return None
+
+
+def _applied(apply: Callable[[list[str]], object], arguments: list[str]) -> None:
+    apply(arguments)
 
 
 def split_program_message(line: str) -> list[tuple[str, list[str]]]:

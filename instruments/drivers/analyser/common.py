@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -173,17 +174,17 @@ class PolledEnergy:
         return [*values, sum(values)]
 
 
-class PolledAnalyser:
+class PolledAnalyser(ABC):
     """`PowerAnalyzer` methods for a driver that reads elements with `_read` and integrates energy in software."""
 
     _elements: int
     _polled: PolledEnergy
 
-    def _read(self, channels: Sequence[int]) -> list[ElementReading]:
-        raise NotImplementedError
+    @abstractmethod
+    def _read(self, channels: Sequence[int]) -> list[ElementReading]: ...
 
-    def _powers(self) -> list[float]:
-        raise NotImplementedError
+    @abstractmethod
+    def _powers(self) -> list[float]: ...
 
     def elements(self) -> int:
         return self._elements

@@ -18,10 +18,6 @@ Missing, because the programming manual was not at hand for them: uncoupling the
 from __future__ import annotations
 
 from instruments.drivers.grid.common import (
-    CURR_DECIMALS,
-    CURR_TOLERANCE,
-    FREQ_DECIMALS,
-    FREQ_TOLERANCE,
     PHASE_DECIMALS,
     PHASE_TOLERANCE,
     VOLT_DECIMALS,
@@ -30,79 +26,47 @@ from instruments.drivers.grid.common import (
     open_grid,
 )
 from instruments.envelope import SafetyEnvelope
-from instruments.errors import UnsupportedByDriver
 from instruments.registry import DriverSpec
 
 COUPLE_ALL = "INST:COUP ALL"
 SELECT_PHASE = "INST:NSEL"
-VOLTAGE = "VOLT:AC"
-FREQUENCY = "FREQ"
 PHASE_ANGLE = "PHAS"
-CURRENT_LIMIT = "CURR"
-CURRENT_PROTECTION = "CURR:PROT:STAT"
-OUTPUT = "OUTP"
-MEASURED_VOLTAGE = "FETC:VOLT:AC?"
-MEASURED_FREQUENCY = "FETC:FREQ?"
-
-_NOT_AT_HAND = "the Ametek / California Instruments programming manual was not at hand to confirm the command"
 
 
 class AmetekCi(GridDriver):
-    """Ametek / California Instruments source: phases coupled for voltage, selected one by one for phase angles."""
+    """Ametek / California Instruments source: phases coupled for voltage, selected one by one for phase angles.
+
+    Its safe state is the shared one (output off): the source opens its output relay as part of switching off.
+    """
+
+    VOLTAGE = "VOLT:AC"
+    FREQUENCY = "FREQ"
+    CURRENT_LIMIT = "CURR"
+    CURRENT_PROTECTION = "CURR:PROT:STAT"
+    OUTPUT = "OUTP"
+    MEASURED_VOLTAGE = "FETC:VOLT:AC?"
+    MEASURED_FREQUENCY = "FETC:FREQ?"
+    NOT_AT_HAND = "the Ametek / California Instruments programming manual was not at hand to confirm the command"
 
     def set_voltage(self, volts: float, phase: int | None = None) -> None:
-        if phase is not None:
-            self.check_phase(phase)
-            if self.phases() > 1:
-                raise UnsupportedByDriver(f"{self.name}: per-phase voltage is not supported: {_NOT_AT_HAND}")
+        self.all_phases_only(phase)
         if self.phases() > 1:
             # Coupling makes the one voltage setting apply to every phase, whatever phase was selected last.
             self.command(COUPLE_ALL)
-        self.setting(VOLTAGE, volts, VOLT_DECIMALS, VOLT_TOLERANCE)
-
-    def set_frequency(self, hertz: float) -> None:
-        self.setting(FREQUENCY, hertz, FREQ_DECIMALS, FREQ_TOLERANCE)
+        self.setting(self.VOLTAGE, volts, VOLT_DECIMALS, VOLT_TOLERANCE)
 
     def set_phase_angle(self, phase: int, degrees: float) -> None:
         self.check_phase(phase)
         self._select(phase)
         self.setting(PHASE_ANGLE, degrees, PHASE_DECIMALS, PHASE_TOLERANCE)
 
-    def set_voltage_slew(self, volts_per_s: float) -> None:
-        raise UnsupportedByDriver(f"{self.name}: a voltage slew rate is not supported: {_NOT_AT_HAND}")
-
-    def set_frequency_slew(self, hertz_per_s: float) -> None:
-        raise UnsupportedByDriver(f"{self.name}: a frequency slew rate is not supported: {_NOT_AT_HAND}")
-
-    def set_current_limit(self, amps: float) -> None:
-        self.setting(CURRENT_LIMIT, amps, CURR_DECIMALS, CURR_TOLERANCE)
-
-    def output(self, on: bool) -> None:
-        self.switch(OUTPUT, on)
-
-    def output_state(self) -> bool:
-        return self.state(f"{OUTPUT}?")
-
     def read_voltage(self) -> float:
         """Phase 1 (L1-N): the voltage measurement answers for the selected phase only."""
         self._select(1)
-        return self.query_float(MEASURED_VOLTAGE)
-
-    def read_frequency(self) -> float:
-        return self.query_float(MEASURED_FREQUENCY)
+        return self.query_float(self.MEASURED_VOLTAGE)
 
     def configure_protection(self, envelope: SafetyEnvelope) -> dict[str, float]:
-        """Current limit at the envelope's maximum, tripping the output rather than folding the voltage back."""
-        limits = {
-            "current_limit_a": self.setting(CURRENT_LIMIT, envelope.current_a, CURR_DECIMALS, CURR_TOLERANCE),
-        }
-        self.switch(CURRENT_PROTECTION, True)
-        limits["current_protection"] = 1.0
-        return limits
-
-    def safe_state(self) -> None:
-        """Output off; the source opens its output relay as part of switching off."""
-        self.run_all([lambda: self.switch(OUTPUT, False)])
+        return self.tripping_current_limit(envelope)
 
     def _select(self, phase: int) -> None:
         if self.phases() > 1:

@@ -20,34 +20,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from instruments.drivers.grid.common import (
-    CURR_DECIMALS,
-    CURR_TOLERANCE,
-    FREQ_DECIMALS,
-    FREQ_TOLERANCE,
-    VOLT_DECIMALS,
-    VOLT_TOLERANCE,
-    GridDriver,
-    open_grid,
-)
+from instruments.drivers.grid.common import CURR_DECIMALS, CURR_TOLERANCE, GridDriver, open_grid
 from instruments.envelope import SafetyEnvelope
-from instruments.errors import UnsupportedByDriver
 from instruments.registry import DriverSpec
 from instruments.scpi import ScpiSession
 
-VOLTAGE = "SOUR:VOLT:LEV:IMM:AMPL:AC"
-FREQUENCY = "SOUR:FREQ"
-CURRENT_LIMIT = "SOUR:CURR:LIM"
-OUTPUT = "OUTP:STAT"
 RELAY = "OUTP:RELAY"
 VOLTAGE_SLEW = "OUTP:SLEW:VOLT:AC"
 FREQUENCY_SLEW = "OUTP:SLEW:FREQ"
-MEASURED_VOLTAGE = "FETC:VOLT:ACDC?"
-MEASURED_FREQUENCY = "FETC:FREQ?"
 
 SLEW_DECIMALS = 4  # 0.0001 per ms = 0.1 per s
 _SLEW_PER_S = {"ms": 1e-3, "s": 1.0}  # instrument slew unit -> factor from the capability's per-second value
-_NOT_AT_HAND = "the Chroma 61800 programming manual was not at hand to confirm the command"
 
 
 def slew_unit_option(options: Mapping[str, Any]) -> str:
@@ -60,23 +43,17 @@ def slew_unit_option(options: Mapping[str, Any]) -> str:
 class Chroma61800(GridDriver):
     """Chroma 61800-series grid simulator: all phases set together, output relay switched with the output."""
 
+    VOLTAGE = "SOUR:VOLT:LEV:IMM:AMPL:AC"
+    FREQUENCY = "SOUR:FREQ"
+    CURRENT_LIMIT = "SOUR:CURR:LIM"
+    OUTPUT = "OUTP:STAT"
+    MEASURED_VOLTAGE = "FETC:VOLT:ACDC?"
+    MEASURED_FREQUENCY = "FETC:FREQ?"
+    NOT_AT_HAND = "the Chroma 61800 programming manual was not at hand to confirm the command"
+
     def __init__(self, session: ScpiSession, phases: int = 3, slew_unit: str = "ms") -> None:
         super().__init__(session, phases)
         self._slew_factor = _SLEW_PER_S[slew_unit]
-
-    def set_voltage(self, volts: float, phase: int | None = None) -> None:
-        if phase is not None:
-            self.check_phase(phase)
-            if self.phases() > 1:
-                raise UnsupportedByDriver(f"{self.name}: per-phase voltage is not supported: {_NOT_AT_HAND}")
-        self.setting(VOLTAGE, volts, VOLT_DECIMALS, VOLT_TOLERANCE)
-
-    def set_frequency(self, hertz: float) -> None:
-        self.setting(FREQUENCY, hertz, FREQ_DECIMALS, FREQ_TOLERANCE)
-
-    def set_phase_angle(self, phase: int, degrees: float) -> None:
-        self.check_phase(phase)
-        raise UnsupportedByDriver(f"{self.name}: phase angles are not supported: {_NOT_AT_HAND}")
 
     def set_voltage_slew(self, volts_per_s: float) -> None:
         self._slew(VOLTAGE_SLEW, volts_per_s)
@@ -84,38 +61,26 @@ class Chroma61800(GridDriver):
     def set_frequency_slew(self, hertz_per_s: float) -> None:
         self._slew(FREQUENCY_SLEW, hertz_per_s)
 
-    def set_current_limit(self, amps: float) -> None:
-        self.setting(CURRENT_LIMIT, amps, CURR_DECIMALS, CURR_TOLERANCE)
-
     def output(self, on: bool) -> None:
         # The relay connects the terminals: close it before energising, open it only once the output is off.
         if on:
             self.switch(RELAY, True)
-            self.switch(OUTPUT, True)
+            self.switch(self.OUTPUT, True)
         else:
-            self.switch(OUTPUT, False)
+            self.switch(self.OUTPUT, False)
             self.switch(RELAY, False)
-
-    def output_state(self) -> bool:
-        return self.state(f"{OUTPUT}?")
-
-    def read_voltage(self) -> float:
-        return self.query_float(MEASURED_VOLTAGE)
-
-    def read_frequency(self) -> float:
-        return self.query_float(MEASURED_FREQUENCY)
 
     def configure_protection(self, envelope: SafetyEnvelope) -> dict[str, float]:
         """Current limit and both slew rates at the envelope's maxima, so no step can outrun dV/dt or df/dt."""
         return {
-            "current_limit_a": self.setting(CURRENT_LIMIT, envelope.current_a, CURR_DECIMALS, CURR_TOLERANCE),
+            "current_limit_a": self.setting(self.CURRENT_LIMIT, envelope.current_a, CURR_DECIMALS, CURR_TOLERANCE),
             "voltage_slew_v_per_s": self._slew(VOLTAGE_SLEW, envelope.voltage_slew_v_per_s),
             "frequency_slew_hz_per_s": self._slew(FREQUENCY_SLEW, envelope.frequency_slew_hz_per_s),
         }
 
     def safe_state(self) -> None:
         """Output off, then relay open; the relay is opened even when switching the output off failed."""
-        self.run_all([lambda: self.switch(OUTPUT, False), lambda: self.switch(RELAY, False)])
+        self.run_all([lambda: self.switch(self.OUTPUT, False), lambda: self.switch(RELAY, False)])
 
     def _slew(self, header: str, per_s: float) -> float:
         """Send a per-second rate in the instrument's unit; return the read-back converted back to per second."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from instruments.errors import InstrumentError
+from instruments.envelope import SafetyEnvelope
+from instruments.errors import InstrumentError, UnsupportedByDriver
 from instruments.registry import DriverSpec
 from instruments.scpi import ScpiInstrument, ScpiSession
 
@@ -54,7 +55,20 @@ def parse_state(name: str, query: str, reply: str) -> bool:
 
 
 class GridDriver(ScpiInstrument):
-    """A grid simulator driver: its phase count plus the checked-setting helpers every dialect uses."""
+    """A grid simulator driver: its phase count, the checked-setting helpers, and the behaviour most dialects share.
+
+    A dialect names its headers in the class attributes and overrides only what it does differently; what a
+    dialect cannot do (no verified command) raises UnsupportedByDriver citing `NOT_AT_HAND`.
+    """
+
+    VOLTAGE: str
+    FREQUENCY: str
+    CURRENT_LIMIT: str
+    CURRENT_PROTECTION: str = ""
+    OUTPUT: str
+    MEASURED_VOLTAGE: str
+    MEASURED_FREQUENCY: str
+    NOT_AT_HAND: str
 
     def __init__(self, session: ScpiSession, phases: int = 3) -> None:
         super().__init__(session)
@@ -62,6 +76,58 @@ class GridDriver(ScpiInstrument):
 
     def phases(self) -> int:
         return self._phases
+
+    def all_phases_only(self, phase: int | None) -> None:
+        """Per-phase voltage needs a command no dialect here has verified: only all phases together."""
+        if phase is not None:
+            self.check_phase(phase)
+            if self.phases() > 1:
+                raise UnsupportedByDriver(f"{self.name}: per-phase voltage is not supported: {self.NOT_AT_HAND}")
+
+    def set_voltage(self, volts: float, phase: int | None = None) -> None:
+        self.all_phases_only(phase)
+        self.setting(self.VOLTAGE, volts, VOLT_DECIMALS, VOLT_TOLERANCE)
+
+    def set_frequency(self, hertz: float) -> None:
+        self.setting(self.FREQUENCY, hertz, FREQ_DECIMALS, FREQ_TOLERANCE)
+
+    def set_phase_angle(self, phase: int, degrees: float) -> None:
+        self.check_phase(phase)
+        raise UnsupportedByDriver(f"{self.name}: phase angles are not supported: {self.NOT_AT_HAND}")
+
+    def set_voltage_slew(self, volts_per_s: float) -> None:
+        raise UnsupportedByDriver(f"{self.name}: a voltage slew rate is not supported: {self.NOT_AT_HAND}")
+
+    def set_frequency_slew(self, hertz_per_s: float) -> None:
+        raise UnsupportedByDriver(f"{self.name}: a frequency slew rate is not supported: {self.NOT_AT_HAND}")
+
+    def set_current_limit(self, amps: float) -> None:
+        self.setting(self.CURRENT_LIMIT, amps, CURR_DECIMALS, CURR_TOLERANCE)
+
+    def output(self, on: bool) -> None:
+        self.switch(self.OUTPUT, on)
+
+    def output_state(self) -> bool:
+        return self.state(f"{self.OUTPUT}?")
+
+    def read_voltage(self) -> float:
+        return self.query_float(self.MEASURED_VOLTAGE)
+
+    def read_frequency(self) -> float:
+        return self.query_float(self.MEASURED_FREQUENCY)
+
+    def safe_state(self) -> None:
+        """Output off; dialects with a separately switched relay open it too."""
+        self.run_all([lambda: self.switch(self.OUTPUT, False)])
+
+    def tripping_current_limit(self, envelope: SafetyEnvelope) -> dict[str, float]:
+        """The envelope's current as a limit that trips the output (protection on), not a fold-back; read back."""
+        limits = {
+            "current_limit_a": self.setting(self.CURRENT_LIMIT, envelope.current_a, CURR_DECIMALS, CURR_TOLERANCE)
+        }
+        self.switch(self.CURRENT_PROTECTION, True)
+        limits["current_protection"] = 1.0
+        return limits
 
     def check_phase(self, phase: int) -> None:
         if isinstance(phase, bool) or not isinstance(phase, int) or not 1 <= phase <= self._phases:
