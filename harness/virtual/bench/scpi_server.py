@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 log = logging.getLogger("harness.virtual.bench")
 
@@ -222,6 +222,7 @@ class ScpiServer:
         self._server: asyncio.Server | None = None
         self._connections = 0
         self._writers: set[asyncio.StreamWriter] = set()
+        self._sessions: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=MAX_LINE)
@@ -233,6 +234,10 @@ class ScpiServer:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
+            # End the per-connection tasks too, so none outlives the server (or the loop that ran it).
+            for task in list(self._sessions):
+                task.cancel()
+            await asyncio.gather(*self._sessions, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
             self._server = None
@@ -246,6 +251,9 @@ class ScpiServer:
         self._connections += 1
         connection = self._connections
         self._writers.add(writer)
+        session = asyncio.current_task()
+        assert session is not None  # a connection callback always runs as a task
+        self._sessions.add(session)
         self.journal.event(self.device, f"connection {connection} opened")
         try:
             while True:
@@ -262,6 +270,7 @@ class ScpiServer:
             pass
         finally:
             self._writers.discard(writer)
+            self._sessions.discard(session)
             self.journal.event(self.device, f"connection {connection} closed")
             writer.close()
 
