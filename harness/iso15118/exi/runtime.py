@@ -1,0 +1,255 @@
+"""Interprets the generated grammar tables: encodes documents (nested dicts) to EXI and decodes them back.
+
+A document is `{root element name: content}`. Complex content is a dict keyed by child element or attribute local
+name (`value` for simple content); a child that may repeat is always a list. The encoder visits keys in schema
+order, so the dict's own order does not matter.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from .bitstream import BitReader, BitWriter
+from .errors import ExiDecodeError, ExiEncodeError, ExiUnsupported
+from .values import StringTable, ValueCodec, value_codec
+
+AT, SE, EE, CH, SE_ANY, CH_MIXED = 0, 1, 2, 3, 4, 5
+EXI_HEADER = 0x80  # distinguishing bits 10, no options, final version 1
+_MISSING = object()
+
+
+class _View:
+    __slots__ = ("by_code", "by_key", "width")
+
+    def __init__(self, width: int, productions: list[tuple[Any, ...]]) -> None:
+        self.width = width
+        self.by_code = productions
+        self.by_key = {p[1]: (code, *p) for code, p in enumerate(productions) if p[0] in (AT, SE, CH, EE)}
+
+    def expected(self) -> str:
+        names = [("end of element" if p[0] == EE else p[1]) for p in self.by_code if p[0] != CH_MIXED]
+        return ", ".join(names) or "nothing"
+
+
+class _State:
+    __slots__ = ("high", "low", "views")
+
+    def __init__(self, loop: tuple[int, int | None] | None, views: list[_View]) -> None:
+        self.views = views
+        self.low, self.high = loop if loop else (0, None)
+
+    def view(self, count: int) -> _View:
+        if len(self.views) == 1:
+            return self.views[0]
+        if count < self.low:
+            return self.views[1]
+        if self.high is not None and count >= self.high:
+            return self.views[2]
+        return self.views[0]
+
+
+class _Type:
+    __slots__ = ("keys", "keyset", "lists", "name", "states")
+
+    def __init__(self, name: str, keys: tuple[str, ...], lists: tuple[str, ...]) -> None:
+        self.name = name
+        self.keys = keys
+        self.keyset = frozenset(keys)
+        self.lists = frozenset(lists)
+        self.states: list[_State] = []
+
+
+class _Element:
+    __slots__ = ("complex", "name", "partition", "simple")
+
+    def __init__(self, name: str, namespace: str) -> None:
+        self.name = name
+        self.partition = f"{{{namespace}}}{name}"
+        self.simple: ValueCodec | None = None
+        self.complex: _Type | None = None
+
+
+class Grammar:
+    """The codec for one root schema (one V2GTP namespace)."""
+
+    def __init__(self, tables: ModuleType, string_table: bool = True) -> None:
+        self.namespace: str = tables.NAMESPACE
+        self._string_table = string_table
+        self.datatypes = [value_codec(spec) for spec in tables.DATATYPES]
+        self.elements = [_Element(name, ns) for (name, ns, _dt, _ty) in tables.ELEMENTS]
+        self.types = [_Type(name, keys, lists) for (name, keys, lists, _states) in tables.TYPES]
+        for element, (_n, _ns, datatype, type_index) in zip(self.elements, tables.ELEMENTS, strict=True):
+            element.simple = self.datatypes[datatype] if datatype is not None else None
+            element.complex = self.types[type_index] if type_index is not None else None
+        for type_grammar, (_n, _k, _l, states) in zip(self.types, tables.TYPES, strict=True):
+            type_grammar.states = [
+                _State(loop, [_View(width, [self._production(p) for p in productions]) for width, productions in views])
+                for loop, views in states
+            ]
+        self.roots = [self.elements[i] for i in tables.ROOTS]
+        self.root_index = {element.name: code for code, element in enumerate(self.roots)}
+        self.document_width: int = tables.DOCUMENT_WIDTH
+
+    def _production(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        kind, key, ref, next_state, namespace = raw
+        if kind == SE:
+            target: Any = self.elements[ref]
+        elif kind in (AT, CH):
+            target = self.datatypes[ref]
+        else:
+            target = None
+        return (kind, key, target, next_state, f"{{{namespace}}}{key}")
+
+    # -- encoding --------------------------------------------------------------------------------------------------
+    def encode(self, document: dict[str, Any]) -> bytes:
+        if not isinstance(document, dict) or len(document) != 1:
+            raise ExiEncodeError("a document is a dict with exactly one root element")
+        ((name, content),) = document.items()
+        code = self.root_index.get(name)
+        if code is None:
+            raise ExiEncodeError(f"{name} is not a global element of {self.namespace}")
+        writer = BitWriter()
+        writer.bits(EXI_HEADER, 8)
+        writer.bits(code, self.document_width)
+        table = StringTable(self._string_table)
+        try:
+            self._encode_element(writer, self.roots[code], content, table)
+        except ExiEncodeError as error:
+            error.path.insert(0, name)
+            raise
+        return writer.getvalue()
+
+    def _encode_element(self, writer: BitWriter, element: _Element, value: Any, table: StringTable) -> None:
+        if element.simple is not None:
+            writer.bits(0, 1)  # CH of the element's first state; one more code is the second level
+            element.simple.encode(writer, value, table, element.partition)
+            writer.bits(0, 1)  # EE
+            return
+        complex_type = element.complex
+        assert complex_type is not None
+        if not isinstance(value, dict):
+            raise ExiEncodeError(f"expected a dict for {complex_type.name}, got {type(value).__name__}")
+        self._encode_complex(writer, complex_type, value, table, element.partition)
+
+    def _encode_complex(
+        self, writer: BitWriter, complex_type: _Type, content: dict[str, Any], table: StringTable, partition: str
+    ) -> None:
+        states = complex_type.states
+        state = 0
+        count = 0
+        used = 0
+        lists = complex_type.lists
+        for key in complex_type.keys:
+            value = content.get(key, _MISSING)
+            if value is _MISSING:
+                continue
+            used += 1
+            if key in lists:
+                if not isinstance(value, list):
+                    raise ExiEncodeError(f"{key} repeats and must be a list", (key,))
+                items = value
+            else:
+                items = (value,)
+            for item in items:
+                view = states[state].view(count)
+                production = view.by_key.get(key)
+                if production is None:
+                    raise ExiEncodeError(f"{key} is not allowed here; expected {view.expected()}")
+                code, kind, _key, target, next_state, attribute_partition = production
+                writer.bits(code, view.width)
+                try:
+                    if kind == SE:
+                        self._encode_element(writer, target, item, table)
+                    elif kind == AT:
+                        target.encode(writer, item, table, attribute_partition)
+                    else:  # CH: simple content
+                        target.encode(writer, item, table, partition)
+                except ExiEncodeError as error:
+                    error.path.insert(0, key)
+                    raise
+                count = count + 1 if next_state == state else 1
+                state = next_state
+        if used != len(content):
+            unknown = sorted(set(content) - complex_type.keyset)
+            raise ExiEncodeError(f"unknown field(s) {', '.join(unknown)} for {complex_type.name}")
+        view = states[state].view(count)
+        end = view.by_key.get("")
+        if end is None:
+            raise ExiEncodeError(f"incomplete {complex_type.name}: expected {view.expected()}")
+        writer.bits(end[0], view.width)
+
+    # -- decoding --------------------------------------------------------------------------------------------------
+    def decode(self, data: bytes) -> dict[str, Any]:
+        if not data:
+            raise ExiDecodeError("empty input", 0)
+        reader = BitReader(data)
+        header = reader.bits(8)
+        if header != EXI_HEADER:
+            raise ExiDecodeError(f"EXI header 0x{header:02x}, expected 0x80 (no options, version 1)", 0)
+        start = reader.pos
+        code = reader.bits(self.document_width)
+        if code >= len(self.roots):
+            if code == len(self.roots):
+                raise ExiUnsupported("root element outside the schema (SE(*))", start)
+            raise ExiDecodeError(f"invalid root event code {code}", start)
+        root = self.roots[code]
+        table = StringTable(self._string_table)
+        try:
+            content = self._decode_element(reader, root, table)
+        except ExiDecodeError as error:
+            error.path.insert(0, root.name)
+            raise
+        return {root.name: content}
+
+    def _decode_element(self, reader: BitReader, element: _Element, table: StringTable) -> Any:
+        if element.simple is not None:
+            start = reader.pos
+            if reader.bits(1):
+                raise ExiUnsupported("second-level event (xsi:type, xsi:nil or a deviation) in a simple element", start)
+            value = element.simple.decode(reader, table, element.partition)
+            start = reader.pos
+            if reader.bits(1):
+                raise ExiUnsupported("second-level event after a simple value", start)
+            return value
+        complex_type = element.complex
+        assert complex_type is not None
+        return self._decode_complex(reader, complex_type, table, element.partition)
+
+    def _decode_complex(self, reader: BitReader, complex_type: _Type, table: StringTable, partition: str) -> Any:
+        states = complex_type.states
+        lists = complex_type.lists
+        content: dict[str, Any] = {}
+        state = 0
+        count = 0
+        while True:
+            view = states[state].view(count)
+            start = reader.pos
+            code = reader.bits(view.width)
+            if code >= len(view.by_code):
+                if code == len(view.by_code):
+                    raise ExiUnsupported(f"second-level event in {complex_type.name}", start)
+                raise ExiDecodeError(f"invalid event code {code} in {complex_type.name}", start)
+            kind, key, target, next_state, attribute_partition = view.by_code[code]
+            if kind == EE:
+                return content
+            try:
+                if kind == SE:
+                    value = self._decode_element(reader, target, table)
+                elif kind == AT:
+                    value = target.decode(reader, table, attribute_partition)
+                elif kind == CH:
+                    value = target.decode(reader, table, partition)
+                elif kind == SE_ANY:
+                    raise ExiUnsupported("wildcard element content", start)
+                else:
+                    raise ExiUnsupported("character data in mixed content", start)
+            except ExiDecodeError as error:
+                error.path.insert(0, key)
+                raise
+            if key in lists:
+                content.setdefault(key, []).append(value)
+            else:
+                content[key] = value
+            count = count + 1 if next_state == state else 1
+            state = next_state

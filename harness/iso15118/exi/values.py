@@ -1,0 +1,264 @@
+"""Typed value representations of EXI 1.0 §7.1 with the value string table of §7.3.
+
+Documents carry plain Python values: int, bool, str, bytes, enumeration values as their lexical string, lists for
+list types. Encoding checks each value against what the representation can carry; decoding checks what it reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bitstream import BitReader, BitWriter
+from .errors import ExiDecodeError, ExiEncodeError
+
+MAX_CODE_POINT = 0x10FFFF
+
+
+class StringTable:
+    """The value partitions of one stream (EXI §7.3.3): a global one and one per element or attribute qname.
+
+    `enabled` False is a value partition capacity of 0: every string goes out as a literal.
+    """
+
+    __slots__ = ("enabled", "global_values", "global_index", "local")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.global_values: list[str] = []
+        self.global_index: dict[str, int] = {}
+        self.local: dict[str, tuple[list[str], dict[str, int]]] = {}
+
+    def add(self, partition: str, value: str) -> None:
+        if not self.enabled or not value:
+            return
+        values, index = self.local.setdefault(partition, ([], {}))
+        index.setdefault(value, len(values))
+        values.append(value)
+        self.global_index.setdefault(value, len(self.global_values))
+        self.global_values.append(value)
+
+
+def _bits_for(count: int) -> int:
+    return 0 if count <= 1 else (count - 1).bit_length()
+
+
+class ValueCodec:
+    """One datatype representation; `kind` names it for messages and for JSON conversion of documents."""
+
+    kind = "value"
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        raise NotImplementedError
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        raise NotImplementedError
+
+
+class UnsignedCodec(ValueCodec):
+    kind = "unsigned"
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if type(value) is not int or value < 0:
+            raise ExiEncodeError(f"expected a non-negative integer, got {value!r}")
+        writer.unsigned(value)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        return reader.unsigned()
+
+
+class IntegerCodec(ValueCodec):
+    kind = "integer"
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if type(value) is not int:
+            raise ExiEncodeError(f"expected an integer, got {value!r}")
+        if value < 0:
+            writer.bits(1, 1)
+            writer.unsigned(-value - 1)
+        else:
+            writer.bits(0, 1)
+            writer.unsigned(value)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        negative = reader.bits(1)
+        magnitude = reader.unsigned()
+        return -magnitude - 1 if negative else magnitude
+
+
+class BoundedCodec(ValueCodec):
+    """An integer with a range of at most 4096 values, sent as an n-bit offset from the minimum."""
+
+    kind = "bounded"
+
+    def __init__(self, low: int, high: int, width: int) -> None:
+        self.low = low
+        self.high = high
+        self.width = width
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if type(value) is not int or not self.low <= value <= self.high:
+            raise ExiEncodeError(f"expected an integer in [{self.low}, {self.high}], got {value!r}")
+        writer.bits(value - self.low, self.width)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        start = reader.pos
+        value = reader.bits(self.width) + self.low
+        if value > self.high:
+            raise ExiDecodeError(f"value {value} above the maximum {self.high}", start)
+        return value
+
+
+class BooleanCodec(ValueCodec):
+    kind = "boolean"
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if type(value) is not bool:
+            raise ExiEncodeError(f"expected a boolean, got {value!r}")
+        writer.bits(1 if value else 0, 1)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        return reader.bits(1) == 1
+
+
+class BinaryCodec(ValueCodec):
+    def __init__(self, lexical: str) -> None:
+        self.kind = lexical  # "hex" or "base64": how the XML (and JSON) form writes the octets
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if not isinstance(value, bytes):
+            raise ExiEncodeError(f"expected bytes, got {type(value).__name__}")
+        writer.unsigned(len(value))
+        writer.octets(value)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        return reader.octets(reader.unsigned())
+
+
+class StringCodec(ValueCodec):
+    kind = "string"
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if type(value) is not str:
+            raise ExiEncodeError(f"expected a string, got {value!r}")
+        if table.enabled:
+            local = table.local.get(partition)
+            if local is not None and value in local[1]:
+                writer.unsigned(0)
+                writer.bits(local[1][value], _bits_for(len(local[0])))
+                return
+            hit = table.global_index.get(value)
+            if hit is not None:
+                writer.unsigned(1)
+                writer.bits(hit, _bits_for(len(table.global_values)))
+                return
+        if value.isascii():
+            writer.unsigned(len(value) + 2)
+            writer.octets(value.encode("ascii"))
+        else:
+            writer.unsigned(len(value) + 2)
+            for char in value:
+                writer.unsigned(ord(char))
+        table.add(partition, value)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        start = reader.pos
+        length = reader.unsigned()
+        if length == 0:
+            values, _ = table.local.get(partition, ([], {}))
+            index = reader.bits(_bits_for(len(values)))
+            if index >= len(values):
+                raise ExiDecodeError(f"local string table hit {index} but the partition holds {len(values)}", start)
+            return values[index]
+        if length == 1:
+            index = reader.bits(_bits_for(len(table.global_values)))
+            if index >= len(table.global_values):
+                raise ExiDecodeError(f"global string table hit {index} beyond {len(table.global_values)}", start)
+            return table.global_values[index]
+        count = length - 2
+        if count * 8 > reader.remaining():
+            raise ExiDecodeError(f"string of {count} characters announced, input too short", start)
+        text = _read_characters(reader, count, start)
+        table.add(partition, text)
+        return text
+
+
+def _read_characters(reader: BitReader, count: int, start: int) -> str:
+    mark = reader.pos
+    raw = reader.octets(count)
+    if raw.isascii():
+        return raw.decode("ascii")
+    reader.pos = mark
+    chars = []
+    for _ in range(count):
+        code = reader.unsigned()
+        if code > MAX_CODE_POINT or 0xD800 <= code <= 0xDFFF:
+            raise ExiDecodeError(f"invalid character code point {code}", start)
+        chars.append(chr(code))
+    return "".join(chars)
+
+
+class EnumerationCodec(ValueCodec):
+    kind = "enumeration"
+
+    def __init__(self, values: tuple[str, ...], value_kind: str) -> None:
+        self.values = values
+        self.as_int = value_kind == "int"
+        self.index = {(int(v) if self.as_int else v): i for i, v in enumerate(values)}
+        self.width = _bits_for(len(values))
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        position = self.index.get(value)
+        if position is None or type(value) is bool:
+            raise ExiEncodeError(f"{value!r} is not one of {', '.join(self.values)}")
+        writer.bits(position, self.width)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        start = reader.pos
+        position = reader.bits(self.width)
+        if position >= len(self.values):
+            raise ExiDecodeError(f"enumeration index {position} beyond {len(self.values)} values", start)
+        value = self.values[position]
+        return int(value) if self.as_int else value
+
+
+class ListCodec(ValueCodec):
+    kind = "list"
+
+    def __init__(self, item: ValueCodec) -> None:
+        self.item = item
+
+    def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
+        if not isinstance(value, list):
+            raise ExiEncodeError(f"expected a list, got {type(value).__name__}")
+        writer.unsigned(len(value))
+        for item in value:
+            self.item.encode(writer, item, table, partition)
+
+    def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
+        start = reader.pos
+        count = reader.unsigned()
+        if count > reader.remaining():
+            raise ExiDecodeError(f"list of {count} items announced, input too short", start)
+        return [self.item.decode(reader, table, partition) for _ in range(count)]
+
+
+def value_codec(spec: tuple[Any, ...]) -> ValueCodec:
+    """The runtime codec for a datatype tuple written by the generator."""
+    kind = spec[0]
+    if kind == "uint":
+        return UnsignedCodec()
+    if kind == "int":
+        return IntegerCodec()
+    if kind == "nbit":
+        return BoundedCodec(spec[1], spec[2], spec[3])
+    if kind == "bool":
+        return BooleanCodec()
+    if kind == "bin":
+        return BinaryCodec(spec[1])
+    if kind == "str":
+        return StringCodec()
+    if kind == "enum":
+        return EnumerationCodec(spec[1], spec[2])
+    if kind == "list":
+        return ListCodec(value_codec(spec[1]))
+    raise ValueError(f"unknown datatype {spec!r}")
