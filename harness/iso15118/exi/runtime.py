@@ -17,6 +17,13 @@ from .values import StringTable, ValueCodec, value_codec
 AT, SE, EE, CH, SE_ANY, CH_MIXED = 0, 1, 2, 3, 4, 5
 EXI_HEADER = 0x80  # distinguishing bits 10, no options, final version 1
 _MISSING = object()
+# An empty value ("", no octets, no list items) is not a CH event: encoders that work from XML, EXIficient among
+# them, see <X/> and send EE through the second level. Second-level codes of a start-tag state without a declared
+# EE (non-strict, no prefixes, no self-contained, no DTD, no comments): EE, xsi:type, xsi:nil, AT(*), AT untyped,
+# SE(*), CH (first start tag: 7 codes) or EE, AT(*), AT untyped, SE(*), CH (later start tag: 5). Both need 3 bits
+# and EE is code 0.
+SECOND_LEVEL_WIDTH = 3
+SECOND_LEVEL_EE = 0
 
 
 class _View:
@@ -50,7 +57,7 @@ class _State:
 
 
 class _Type:
-    __slots__ = ("keys", "keyset", "lists", "name", "states")
+    __slots__ = ("fields", "keys", "keyset", "lists", "name", "states")
 
     def __init__(self, name: str, keys: tuple[str, ...], lists: tuple[str, ...]) -> None:
         self.name = name
@@ -58,13 +65,15 @@ class _Type:
         self.keyset = frozenset(keys)
         self.lists = frozenset(lists)
         self.states: list[_State] = []
+        self.fields: dict[str, Any] = {}  # key -> _Element (child) or ValueCodec (attribute, simple content)
 
 
 class _Element:
-    __slots__ = ("complex", "name", "partition", "simple")
+    __slots__ = ("abstract", "complex", "name", "partition", "simple")
 
-    def __init__(self, name: str, namespace: str) -> None:
+    def __init__(self, name: str, namespace: str, abstract: bool) -> None:
         self.name = name
+        self.abstract = abstract
         self.partition = f"{{{namespace}}}{name}"
         self.simple: ValueCodec | None = None
         self.complex: _Type | None = None
@@ -77,9 +86,9 @@ class Grammar:
         self.namespace: str = tables.NAMESPACE
         self._string_table = string_table
         self.datatypes = [value_codec(spec) for spec in tables.DATATYPES]
-        self.elements = [_Element(name, ns) for (name, ns, _dt, _ty) in tables.ELEMENTS]
+        self.elements = [_Element(name, ns, abstract) for (name, ns, _dt, _ty, abstract) in tables.ELEMENTS]
         self.types = [_Type(name, keys, lists) for (name, keys, lists, _states) in tables.TYPES]
-        for element, (_n, _ns, datatype, type_index) in zip(self.elements, tables.ELEMENTS, strict=True):
+        for element, (_n, _ns, datatype, type_index, _a) in zip(self.elements, tables.ELEMENTS, strict=True):
             element.simple = self.datatypes[datatype] if datatype is not None else None
             element.complex = self.types[type_index] if type_index is not None else None
         for type_grammar, (_n, _k, _l, states) in zip(self.types, tables.TYPES, strict=True):
@@ -87,6 +96,12 @@ class Grammar:
                 _State(loop, [_View(width, [self._production(p) for p in productions]) for width, productions in views])
                 for loop, views in states
             ]
+        for type_grammar in self.types:
+            for state in type_grammar.states:
+                for view in state.views:
+                    for kind, key, target, _next, _partition in view.by_code:
+                        if kind in (SE, AT, CH):
+                            type_grammar.fields.setdefault(key, target)
         self.roots = [self.elements[i] for i in tables.ROOTS]
         self.root_index = {element.name: code for code, element in enumerate(self.roots)}
         self.document_width: int = tables.DOCUMENT_WIDTH
@@ -122,6 +137,10 @@ class Grammar:
 
     def _encode_element(self, writer: BitWriter, element: _Element, value: Any, table: StringTable) -> None:
         if element.simple is not None:
+            if element.simple.is_empty(value):
+                writer.bits(1, 1)  # escape to the second level: EE
+                writer.bits(SECOND_LEVEL_EE, SECOND_LEVEL_WIDTH)
+                return
             writer.bits(0, 1)  # CH of the element's first state; one more code is the second level
             element.simple.encode(writer, value, table, element.partition)
             writer.bits(0, 1)  # EE
@@ -152,11 +171,18 @@ class Grammar:
             else:
                 items = (value,)
             for item in items:
+                if state == -1:
+                    raise ExiEncodeError(f"{key} after the element's empty value")
                 view = states[state].view(count)
                 production = view.by_key.get(key)
                 if production is None:
                     raise ExiEncodeError(f"{key} is not allowed here; expected {view.expected()}")
                 code, kind, _key, target, next_state, attribute_partition = production
+                if kind == CH and target.is_empty(item):
+                    writer.bits(len(view.by_code), view.width)
+                    writer.bits(SECOND_LEVEL_EE, SECOND_LEVEL_WIDTH)
+                    count, state = 0, -1
+                    continue
                 writer.bits(code, view.width)
                 try:
                     if kind == SE:
@@ -173,6 +199,8 @@ class Grammar:
         if used != len(content):
             unknown = sorted(set(content) - complex_type.keyset)
             raise ExiEncodeError(f"unknown field(s) {', '.join(unknown)} for {complex_type.name}")
+        if state == -1:  # the element already ended through the second level
+            return
         view = states[state].view(count)
         end = view.by_key.get("")
         if end is None:
@@ -206,7 +234,7 @@ class Grammar:
         if element.simple is not None:
             start = reader.pos
             if reader.bits(1):
-                raise ExiUnsupported("second-level event (xsi:type, xsi:nil or a deviation) in a simple element", start)
+                return self._empty_value(reader, element.simple, start)
             value = element.simple.decode(reader, table, element.partition)
             start = reader.pos
             if reader.bits(1):
@@ -215,6 +243,16 @@ class Grammar:
         complex_type = element.complex
         assert complex_type is not None
         return self._decode_complex(reader, complex_type, table, element.partition)
+
+    @staticmethod
+    def _empty_value(reader: BitReader, codec: ValueCodec, start: int) -> Any:
+        """An element ended through the second level before its value: the empty value, if the type has one."""
+        if reader.bits(SECOND_LEVEL_WIDTH) != SECOND_LEVEL_EE:
+            raise ExiUnsupported("second-level event (xsi:type, xsi:nil or a deviation) other than EE", start)
+        empty = codec.empty()
+        if empty is None:
+            raise ExiDecodeError(f"element ends without the {codec.kind} value it must carry", start)
+        return empty
 
     def _decode_complex(self, reader: BitReader, complex_type: _Type, table: StringTable, partition: str) -> Any:
         states = complex_type.states
@@ -227,9 +265,13 @@ class Grammar:
             start = reader.pos
             code = reader.bits(view.width)
             if code >= len(view.by_code):
-                if code == len(view.by_code):
+                if code != len(view.by_code):
+                    raise ExiDecodeError(f"invalid event code {code} in {complex_type.name}", start)
+                simple_content = [p for p in view.by_code if p[0] == CH]
+                if not simple_content:
                     raise ExiUnsupported(f"second-level event in {complex_type.name}", start)
-                raise ExiDecodeError(f"invalid event code {code} in {complex_type.name}", start)
+                content["value"] = self._empty_value(reader, simple_content[0][2], start)
+                return content
             kind, key, target, next_state, attribute_partition = view.by_code[code]
             if kind == EE:
                 return content

@@ -43,9 +43,28 @@ def _bits_for(count: int) -> int:
 
 
 class ValueCodec:
-    """One datatype representation; `kind` names it for messages and for JSON conversion of documents."""
+    """One datatype representation; `kind` names it for messages and for JSON conversion of documents.
+
+    `low`/`high` are the schema's bounds (value range for integers, length for strings, octets and lists): not
+    part of the EXI representation, kept so models and test documents can respect them.
+    """
 
     kind = "value"
+    low: int | None = None
+    high: int | None = None
+
+    def is_empty(self, value: Any) -> bool:
+        """True for the value an XML encoder writes as an empty element (see runtime.SECOND_LEVEL_EE)."""
+        return False
+
+    def empty(self) -> Any:
+        """The empty value, or None when the type has none."""
+        return None
+
+    def bounded(self, low: int | None, high: int | None) -> ValueCodec:
+        self.low = low
+        self.high = high
+        return self
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
         raise NotImplementedError
@@ -121,6 +140,12 @@ class BooleanCodec(ValueCodec):
 
 
 class BinaryCodec(ValueCodec):
+    def is_empty(self, value: Any) -> bool:
+        return value == b"" and type(value) is type(b"")
+
+    def empty(self) -> Any:
+        return b""
+
     def __init__(self, lexical: str) -> None:
         self.kind = lexical  # "hex" or "base64": how the XML (and JSON) form writes the octets
 
@@ -135,6 +160,12 @@ class BinaryCodec(ValueCodec):
 
 
 class StringCodec(ValueCodec):
+    def is_empty(self, value: Any) -> bool:
+        return value == "" and type(value) is type("")
+
+    def empty(self) -> Any:
+        return ""
+
     kind = "string"
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
@@ -222,6 +253,12 @@ class EnumerationCodec(ValueCodec):
 
 
 class ListCodec(ValueCodec):
+    def is_empty(self, value: Any) -> bool:
+        return value == [] and type(value) is type([])
+
+    def empty(self) -> Any:
+        return []
+
     kind = "list"
 
     def __init__(self, item: ValueCodec) -> None:
@@ -246,19 +283,19 @@ def value_codec(spec: tuple[Any, ...]) -> ValueCodec:
     """The runtime codec for a datatype tuple written by the generator."""
     kind = spec[0]
     if kind == "uint":
-        return UnsignedCodec()
+        return UnsignedCodec().bounded(spec[1], spec[2])
     if kind == "int":
-        return IntegerCodec()
+        return IntegerCodec().bounded(spec[1], spec[2])
     if kind == "nbit":
-        return BoundedCodec(spec[1], spec[2], spec[3])
+        return BoundedCodec(spec[1], spec[2], spec[3]).bounded(spec[1], spec[2])
     if kind == "bool":
         return BooleanCodec()
     if kind == "bin":
-        return BinaryCodec(spec[1])
+        return BinaryCodec(spec[1]).bounded(spec[2], spec[3])
     if kind == "str":
-        return StringCodec()
+        return StringCodec().bounded(spec[1], spec[2])
     if kind == "enum":
         return EnumerationCodec(spec[1], spec[2])
     if kind == "list":
-        return ListCodec(value_codec(spec[1]))
+        return ListCodec(value_codec(spec[1])).bounded(spec[2], spec[3])
     raise ValueError(f"unknown datatype {spec!r}")

@@ -26,28 +26,28 @@ def datatype_of(simple: SimpleType) -> DatatypeSpec:
     if simple.variety == "list":
         if simple.item_type is None:
             raise SchemaError("list type without item type")
-        return ("list", datatype_of(simple.item_type))
+        return ("list", datatype_of(simple.item_type), *_lengths(simple))
     if simple.variety == "union":
-        return ("str",)
+        return ("str", *_lengths(simple))
     enumeration = simple.effective_enumeration()
     builtin = simple.builtin_name()
     if enumeration:
         if builtin in ("QName", "NOTATION"):
-            return ("str",)
+            return ("str", *_lengths(simple))
         return ("enum", enumeration, _value_kind(builtin))
     if builtin == "boolean":
         if simple.has_pattern:
             raise SchemaError("boolean types with a pattern facet are not supported")
         return ("bool",)
     if builtin in ("hexBinary", "base64Binary"):
-        return ("bin", "hex" if builtin == "hexBinary" else "base64")
+        return ("bin", "hex" if builtin == "hexBinary" else "base64", *_lengths(simple))
     if _is_integer(simple):
         return _integer(simple)
     if builtin in _STRING_BUILTINS or builtin in ("QName", "NOTATION"):
         if any(t.has_pattern and t.name is not None and t.name[0] != "http://www.w3.org/2001/XMLSchema"
                for t in simple.chain()) or (simple.has_pattern and simple.name is None):  # fmt: skip
             raise SchemaError(f"string type {simple.name} has a pattern: restricted character sets are not supported")
-        return ("str",)
+        return ("str", *_lengths(simple))
     raise SchemaError(f"datatype {builtin} ({simple.name}) is not supported by this codec")
 
 
@@ -85,5 +85,15 @@ def _integer(simple: SimpleType) -> DatatypeSpec:
     if low is not None and high is not None and high - low + 1 <= MAX_NBIT_RANGE:
         return ("nbit", low, high, coding_length(high - low + 1))
     if low is not None and low >= 0:
-        return ("uint",)
-    return ("int",)
+        return ("uint", low, high)
+    return ("int", low, high)
+
+
+def _lengths(simple: SimpleType) -> tuple[int | None, int | None]:
+    """Length facets (not part of the EXI representation; kept for validation and test documents)."""
+    exact = simple.facet("length")
+    if exact is not None:
+        return (int(exact), int(exact))
+    low = simple.facet("minLength")
+    high = simple.facet("maxLength")
+    return (int(low) if low is not None else None, int(high) if high is not None else None)

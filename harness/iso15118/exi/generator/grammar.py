@@ -80,6 +80,7 @@ class ElementGrammar:
     name: tuple[str, str]
     simple: int | None  # datatype index for simple-typed elements
     complex: int | None  # type grammar index
+    abstract: bool = False  # may appear in a grammar (EXIficient lists substitution heads) but not in a document
 
 
 @dataclass
@@ -120,7 +121,7 @@ class GrammarBuilder:
             return known
         index = len(self.result.elements)
         self._element_index[id(decl)] = index
-        grammar = ElementGrammar(name=decl.name, simple=None, complex=None)
+        grammar = ElementGrammar(name=decl.name, simple=None, complex=None, abstract=decl.abstract)
         self.result.elements.append(grammar)
         if isinstance(decl.type, SimpleType):
             grammar.simple = self.datatype(decl.type)

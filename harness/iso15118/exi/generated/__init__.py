@@ -1,0 +1,1 @@
+"""Generated EXI grammar tables (see harness.iso15118.exi.generator)."""
