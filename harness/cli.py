@@ -30,6 +30,7 @@ from harness.config import (
     resolve_default_dut,
     resolve_profile_path,
 )
+from harness.iso15118.exi.cli import add_parser as add_exi_parser
 from harness.paths import DEFAULT_LAB, RUNS_DIR, TESTCASES_DIR
 from harness.results import exit_code_for, read_verdicts
 
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--lab", type=Path, default=DEFAULT_LAB, help="lab setup file (default: the virtual lab)")
     check.add_argument("--dut", type=Path, help="DUT profile for the virtual station (default: the lab's default)")
     check.set_defaults(handler=_lab_check)
+
+    add_exi_parser(commands)
 
     schema = commands.add_parser("schema", help="print the JSON schema of a lab, DUT or profile file")
     schema.add_argument("kind", choices=sorted(SCHEMAS))

@@ -131,8 +131,8 @@ ELEMENTS = (('ACDP_ConnectReq', 'urn:iso:std:iso:15118:-20:ACDP', None, 0, False
  ('ContactWindowXc', 'urn:iso:std:iso:15118:-20:ACDP', 11, None, False),
  ('ContactWindowYc', 'urn:iso:std:iso:15118:-20:ACDP', 11, None, False),
  ('EVInChargePosition', 'urn:iso:std:iso:15118:-20:ACDP', 9, None, False),
- ('CLReqControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 28, False),
- ('CLResControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 29, False),
+ ('CLReqControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 28, True),
+ ('CLResControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 29, True),
  ('Manifest', 'http://www.w3.org/2000/09/xmldsig#', None, 30, False),
  ('SignatureProperties', 'http://www.w3.org/2000/09/xmldsig#', None, 31, False),
  ('SignatureProperty', 'http://www.w3.org/2000/09/xmldsig#', None, 32, False))

@@ -53,8 +53,8 @@ DATATYPES = (('str', None, None), ('bin', 'base64', None, None), ('int', None, N
  ('enum', ('External confirmation', 'LPE', 'LF_TxEV', 'LF_TxPrimaryDevice', 'Optical', 'Proprietary'), 'str'),
  ('enum', ('PowerCheck', 'LPE', 'Proprietary'), 'str'), ('str', None, 255), ('str', None, 12), ('str', None, 39))
 
-ELEMENTS = (('CLReqControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 0, False),
- ('CLResControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 1, False),
+ELEMENTS = (('CLReqControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 0, True),
+ ('CLResControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 1, True),
  ('CanonicalizationMethod', 'http://www.w3.org/2000/09/xmldsig#', None, 2, False),
  ('DSAKeyValue', 'http://www.w3.org/2000/09/xmldsig#', None, 3, False),
  ('P', 'http://www.w3.org/2000/09/xmldsig#', 1, None, False),

@@ -121,7 +121,9 @@ class GrammarBuilder:
             return known
         index = len(self.result.elements)
         self._element_index[id(decl)] = index
-        grammar = ElementGrammar(name=decl.name, simple=None, complex=None, abstract=decl.abstract)
+        # An element whose type is abstract is as unusable in a document as an abstract element.
+        unusable = decl.abstract or (isinstance(decl.type, ComplexType) and decl.type.abstract)
+        grammar = ElementGrammar(name=decl.name, simple=None, complex=None, abstract=unusable)
         self.result.elements.append(grammar)
         if isinstance(decl.type, SimpleType):
             grammar.simple = self.datatype(decl.type)
