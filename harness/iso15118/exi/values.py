@@ -38,6 +38,21 @@ class StringTable:
         self.global_values.append(value)
 
 
+def _unsigned_bits(value: int) -> tuple[int, int]:
+    """An unsigned integer's octets (EXI §7.1.6) as one field: (bits, number of bits)."""
+    if value < 0x80:
+        return (value, 8)
+    bits = 0
+    count = 0
+    while True:
+        group = value & 0x7F
+        value >>= 7
+        bits = (bits << 8) | (group | 0x80 if value else group)
+        count += 8
+        if not value:
+            return (bits, count)
+
+
 def _bits_for(count: int) -> int:
     return 0 if count <= 1 else (count - 1).bit_length()
 
@@ -52,6 +67,11 @@ class ValueCodec:
     kind = "value"
     low: int | None = None
     high: int | None = None
+    fixed = 0  # bits of a fixed-width representation (n-bit, boolean, enumeration), else 0
+
+    def from_raw(self, raw: int, start: int) -> Any:
+        """The value of a fixed-width field already read."""
+        raise NotImplementedError
 
     def is_empty(self, value: Any) -> bool:
         """True for the value an XML encoder writes as an empty element (see runtime.SECOND_LEVEL_EE)."""
@@ -59,6 +79,11 @@ class ValueCodec:
 
     def empty(self) -> Any:
         """The empty value, or None when the type has none."""
+        return None
+
+    def element_bits(self, value: Any) -> tuple[int, int] | None:
+        """The value of a simple element together with its CH and EE event codes (each a 0 bit) as one field, or
+        None when the representation is not a fixed run of bits. Lets the encoder write a child in one go."""
         return None
 
     def bounded(self, low: int | None, high: int | None) -> ValueCodec:
@@ -76,6 +101,12 @@ class ValueCodec:
 class UnsignedCodec(ValueCodec):
     kind = "unsigned"
 
+    def element_bits(self, value: Any) -> tuple[int, int] | None:
+        if type(value) is not int or value < 0:
+            raise ExiEncodeError(f"expected a non-negative integer, got {value!r}")
+        groups, count = _unsigned_bits(value)
+        return (groups << 1, count + 2)
+
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
         if type(value) is not int or value < 0:
             raise ExiEncodeError(f"expected a non-negative integer, got {value!r}")
@@ -87,6 +118,15 @@ class UnsignedCodec(ValueCodec):
 
 class IntegerCodec(ValueCodec):
     kind = "integer"
+
+    def element_bits(self, value: Any) -> tuple[int, int] | None:
+        if type(value) is not int:
+            raise ExiEncodeError(f"expected an integer, got {value!r}")
+        if value < 0:
+            groups, count = _unsigned_bits(-value - 1)
+            return (((1 << count) | groups) << 1, count + 3)
+        groups, count = _unsigned_bits(value)
+        return (groups << 1, count + 3)
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
         if type(value) is not int:
@@ -113,6 +153,18 @@ class BoundedCodec(ValueCodec):
         self.low = low
         self.high = high
         self.width = width
+        self.fixed = width
+
+    def from_raw(self, raw: int, start: int) -> Any:
+        value = raw + self.low
+        if value > self.high:
+            raise ExiDecodeError(f"value {value} above the maximum {self.high}", start)
+        return value
+
+    def element_bits(self, value: Any) -> tuple[int, int] | None:
+        if type(value) is not int or not self.low <= value <= self.high:
+            raise ExiEncodeError(f"expected an integer in [{self.low}, {self.high}], got {value!r}")
+        return ((value - self.low) << 1, self.width + 2)
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
         if type(value) is not int or not self.low <= value <= self.high:
@@ -129,6 +181,15 @@ class BoundedCodec(ValueCodec):
 
 class BooleanCodec(ValueCodec):
     kind = "boolean"
+    fixed = 1
+
+    def from_raw(self, raw: int, start: int) -> Any:
+        return raw == 1
+
+    def element_bits(self, value: Any) -> tuple[int, int] | None:
+        if type(value) is not bool:
+            raise ExiEncodeError(f"expected a boolean, got {value!r}")
+        return (2 if value else 0, 3)
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
         if type(value) is not bool:
@@ -231,11 +292,24 @@ def _read_characters(reader: BitReader, count: int, start: int) -> str:
 class EnumerationCodec(ValueCodec):
     kind = "enumeration"
 
+    def element_bits(self, value: Any) -> tuple[int, int] | None:
+        position = self.index.get(value)
+        if position is None or type(value) is bool:
+            raise ExiEncodeError(f"{value!r} is not one of {', '.join(self.values)}")
+        return (position << 1, self.width + 2)
+
     def __init__(self, values: tuple[str, ...], value_kind: str) -> None:
         self.values = values
         self.as_int = value_kind == "int"
         self.index = {(int(v) if self.as_int else v): i for i, v in enumerate(values)}
         self.width = _bits_for(len(values))
+        self.fixed = self.width
+
+    def from_raw(self, raw: int, start: int) -> Any:
+        if raw >= len(self.values):
+            raise ExiDecodeError(f"enumeration index {raw} beyond {len(self.values)} values", start)
+        value = self.values[raw]
+        return int(value) if self.as_int else value
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
         position = self.index.get(value)

@@ -12,26 +12,32 @@ from pathlib import Path
 
 from .emit import render_module
 from .grammar import build_namespace
+from .models import render_models
 from .pins import NAMESPACES
 from .source import SourceError, load_schemas
 from .xsd import SchemaError, SchemaSet
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
+MODELS = Path(__file__).resolve().parents[2] / "messages"
 
 
-def generate(schemas: dict[str, bytes]) -> dict[str, str]:
-    """Module name -> module text for every namespace."""
-    modules = {}
+def generate(schemas: dict[str, bytes]) -> dict[Path, str]:
+    """Output path -> text: the grammar tables of every namespace and the message models."""
+    outputs: dict[Path, str] = {}
+    grammars = {}
     for module, (root, namespace) in NAMESPACES.items():
-        modules[module] = render_module(namespace, root, build_namespace(SchemaSet(schemas, root)))
-    return modules
+        built = build_namespace(SchemaSet(schemas, root))
+        grammars[module] = (namespace, built)
+        outputs[GENERATED / f"{module}.py"] = render_module(namespace, root, built)
+    for module, text in render_models(grammars).items():
+        outputs[MODELS / f"{module}.py"] = text
+    return outputs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.iso15118.exi.generator", description=__doc__)
     parser.add_argument("--wheel", type=Path, help="a local copy of the iso15118 0.31.2 wheel (default: pip download)")
     parser.add_argument("--check", action="store_true", help="compare with the committed modules, write nothing")
-    parser.add_argument("--out", type=Path, default=GENERATED, help="output folder (default: the package's)")
     options = parser.parse_args(argv)
     try:
         modules = generate(load_schemas(options.wheel))
@@ -39,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generator: {exc}", file=sys.stderr)
         return 2
     differing = []
-    for module, text in modules.items():
-        path = options.out / f"{module}.py"
+    for path, text in modules.items():
         if options.check:
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
                 differing.append(path.name)
@@ -53,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"generator: {len(modules)} modules up to date")
         return 0
-    init = options.out / "__init__.py"
-    if not init.exists():
-        init.write_text('"""Generated EXI grammar tables (see harness.iso15118.exi.generator)."""\n', encoding="utf-8")
-    print(f"generator: wrote {len(modules)} modules to {options.out}")
+    print(f"generator: wrote {len(modules)} modules to {GENERATED} and {MODELS}")
     return 0
 
 

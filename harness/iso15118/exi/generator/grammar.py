@@ -73,6 +73,7 @@ class TypeGrammar:
     keys: list[str]  # document keys in the order an encoder visits them
     lists: set[str]  # keys whose values repeat
     content: str
+    namespace: str = ""  # where the type is declared (anonymous types: where their element is)
 
 
 @dataclass
@@ -88,6 +89,7 @@ class NamespaceGrammars:
     """Everything the runtime needs for one root schema: datatypes, type and element grammars, document roots."""
 
     datatypes: list[DatatypeSpec] = field(default_factory=list)
+    datatype_names: list[tuple[str, str] | None] = field(default_factory=list)  # first simple type with that spec
     types: list[TypeGrammar] = field(default_factory=list)
     elements: list[ElementGrammar] = field(default_factory=list)
     roots: list[int] = field(default_factory=list)  # element grammar indices in DocContent event-code order
@@ -113,6 +115,8 @@ class GrammarBuilder:
         if spec not in self._datatype_index:
             self._datatype_index[spec] = len(self.result.datatypes)
             self.result.datatypes.append(spec)
+            named = next((t.name for t in simple.chain() if t.name is not None and t.name[0] != XS), None)
+            self.result.datatype_names.append(named)
         return self._datatype_index[spec]
 
     def element(self, decl: ElementDecl) -> int:
@@ -128,10 +132,10 @@ class GrammarBuilder:
         if isinstance(decl.type, SimpleType):
             grammar.simple = self.datatype(decl.type)
         else:
-            grammar.complex = self.complex_type(decl.type)
+            grammar.complex = self.complex_type(decl.type, decl.name[0])
         return index
 
-    def complex_type(self, ctype: ComplexType) -> int:
+    def complex_type(self, ctype: ComplexType, owner_namespace: str = "") -> int:
         known = self._type_index.get(id(ctype))
         if known is not None:
             return known
@@ -141,6 +145,7 @@ class GrammarBuilder:
         placeholder = TypeGrammar(name=name, states=[], keys=[], lists=set(), content=ctype.content)
         self.result.types.append(placeholder)
         built = _TypeBuilder(self, ctype, name).build()
+        built.namespace = ctype.name[0] if ctype.name else owner_namespace
         self.result.types[index] = built
         return index
 
