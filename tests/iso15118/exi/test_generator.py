@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.iso15118.exi.generator.__main__ import GENERATED, generate
+from harness.iso15118.exi.generator.__main__ import GENERATED, MODELS, generate
 from harness.iso15118.exi.generator.pins import SCHEMA_SHA256, WHEEL_NAME
 from harness.iso15118.exi.generator.source import SourceError, load_schemas
 
@@ -24,11 +24,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / WHEEL_NAME
 
 
-def test_committed_tables_are_regenerated_byte_identically(wheel: Path) -> None:
-    modules = generate(load_schemas(wheel))
-    assert set(modules) == {p.stem for p in GENERATED.glob("*.py") if p.stem != "__init__"}
-    for name, text in modules.items():
-        assert (GENERATED / f"{name}.py").read_text(encoding="utf-8") == text, name
+def test_committed_tables_and_models_are_regenerated_byte_identically(wheel: Path) -> None:
+    outputs = generate(load_schemas(wheel))
+    committed = {p for p in GENERATED.glob("*.py") if p.stem != "__init__"}
+    committed |= {p for p in MODELS.glob("*.py") if p.stem not in ("__init__", "base")}
+    assert set(outputs) == committed
+    for path, text in outputs.items():
+        assert path.read_text(encoding="utf-8") == text, path.name
 
 
 def test_check_mode_of_the_module_entry_point(wheel: Path) -> None:
