@@ -20,11 +20,17 @@ def to_json(grammar: Grammar, document: dict[str, Any]) -> dict[str, Any]:
     return {name: _element_out(_root(grammar, name), value) for name, value in document.items()}
 
 
-def from_json(grammar: Grammar, document: dict[str, Any]) -> dict[str, Any]:
-    """The inverse of to_json; raises ExiEncodeError naming the field when text is not valid hex or base64."""
+def from_json(grammar: Grammar, document: dict[str, Any], *, single_item_lists: bool = False) -> dict[str, Any]:
+    """The inverse of to_json; raises ExiEncodeError naming the field when text is not valid hex or base64.
+
+    `single_item_lists` accepts a one-item array where the schema has a single child: the Java reference codec's
+    data binding writes the children of mixed-content elements (xmldsig SignatureMethod) that way.
+    """
     if not isinstance(document, dict) or len(document) != 1:
         raise ExiEncodeError("a document is a JSON object with exactly one root element")
-    return {name: _element_in(_root(grammar, name), value, (name,)) for name, value in document.items()}
+    return {
+        name: _element_in(_root(grammar, name), value, (name,), single_item_lists) for name, value in document.items()
+    }
 
 
 def _root(grammar: Grammar, name: str) -> _Element:
@@ -60,7 +66,7 @@ def _value_out(codec: ValueCodec, value: Any) -> Any:
     return value
 
 
-def _element_in(element: _Element, value: Any, path: tuple[str, ...]) -> Any:
+def _element_in(element: _Element, value: Any, path: tuple[str, ...], single_item_lists: bool = False) -> Any:
     if element.simple is not None:
         return _value_in(element.simple, value, path)
     assert element.complex is not None
@@ -73,8 +79,10 @@ def _element_in(element: _Element, value: Any, path: tuple[str, ...]) -> Any:
         if target is None:
             raise ExiEncodeError(f"unknown field {key} for {complex_type.name}", path)
         here = (*path, key)
+        if single_item_lists and key not in complex_type.lists and isinstance(item, list) and len(item) == 1:
+            item = item[0]
         if isinstance(target, _Element):
-            convert = lambda v, t=target, p=here: _element_in(t, v, p)  # noqa: E731
+            convert = lambda v, t=target, p=here: _element_in(t, v, p, single_item_lists)  # noqa: E731
         else:
             convert = lambda v, t=target, p=here: _value_in(t, v, p)  # noqa: E731
         if key in complex_type.lists:

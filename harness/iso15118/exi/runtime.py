@@ -84,7 +84,9 @@ class _Element:
 class Grammar:
     """The codec for one root schema (one V2GTP namespace)."""
 
-    def __init__(self, tables: ModuleType, string_table: bool = True) -> None:
+    def __init__(self, tables: ModuleType, string_table: bool = False) -> None:
+        # The ISO 15118 profile sets the value partition capacity to 0: strings always go out as literals (the Java
+        # reference codec agrees). string_table=True gives the EXI default (unbounded) for other uses.
         self.namespace: str = tables.NAMESPACE
         self._string_table = string_table
         self.datatypes = [value_codec(spec) for spec in tables.DATATYPES]
