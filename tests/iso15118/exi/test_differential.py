@@ -14,6 +14,7 @@ Run alone with `pytest -m reference_codec`.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -25,7 +26,7 @@ import pytest
 
 from harness.iso15118.exi.codec import grammar, namespace_urn
 from harness.iso15118.exi.jsonform import from_json, to_json
-from harness.iso15118.exi.runtime import Grammar
+from harness.iso15118.exi.runtime import SE, Grammar
 from harness.iso15118.exi.sampling import Sampler, message_roots
 
 pytestmark = pytest.mark.reference_codec
@@ -133,3 +134,71 @@ def test_both_codecs_agree_on_every_message_type(namespace: str, java_codecs: li
     assert set(per_message) == set(message_roots(ours_grammar))
     assert min(per_message.values()) >= DOCUMENTS_PER_MESSAGE
     print(f"\n{namespace}: {sum(per_message.values())} documents, {dict(Counter(o for (_r, o) in total.elements()))}")
+
+
+def _list_maxima(complex_type: Any) -> dict[str, int]:
+    """Repeated child -> its maxOccurs, read from the counted states of the grammar."""
+    found = {}
+    for state in complex_type.states:
+        for view in state.views:
+            for kind, key, _target, next_state, _partition in view.by_code:
+                if kind == SE and next_state is not None:
+                    high = complex_type.states[next_state].high
+                    if high is not None and high > 1:
+                        found[key] = high
+    return found
+
+
+def _repeated_paths(content: Any, complex_type: Any, path: list[Any], out: list[tuple[list[Any], int, str]]) -> None:
+    if not isinstance(content, dict):
+        return
+    maxima = _list_maxima(complex_type)
+    for key, value in content.items():
+        target = complex_type.fields.get(key)
+        if key in maxima and isinstance(value, list) and value:
+            out.append(([*path, key], maxima[key], complex_type.name))
+        if getattr(target, "complex", None) is not None:
+            items = value if key in complex_type.lists else [value]
+            for index, item in enumerate(items):
+                where = [*path, key, index] if key in complex_type.lists else [*path, key]
+                _repeated_paths(item, target.complex, where, out)
+
+
+@pytest.mark.parametrize("namespace", ("common", "dc"))  # AC's own types repeat nothing
+def test_lists_filled_to_max_occurs_agree(namespace: str, java_codecs: list[Any]) -> None:
+    """The state after the last allowed occurrence is where grammars built differently part ways."""
+    ours_grammar = grammar(namespace)
+    sampler = Sampler(ours_grammar, random.Random(f"max-{namespace}"), fill=0.9, exclude=JAVA_CANNOT_BIND)
+    covered: set[tuple[str, str]] = set()
+    for root in message_roots(ours_grammar):
+        for _ in range(6):
+            document = sampler.document(root)
+            found: list[tuple[list[Any], int, str]] = []
+            _repeated_paths(document[root], ours_grammar.roots[ours_grammar.root_index[root]].complex, [root], found)
+            for path, maximum, type_name in found:
+                if (type_name, path[-1]) in covered:
+                    continue
+                filled = copy.deepcopy(document)
+                node: Any = filled
+                for step in path[:-1]:
+                    node = node[step]
+                node[path[-1]] = [copy.deepcopy(node[path[-1]][0]) for _ in range(maximum)]
+                _compare(java_codecs[0], namespace, filled)
+                covered.add((type_name, path[-1]))
+    print(f"\n{namespace}: lists at maxOccurs compared: {sorted(covered)}")
+    assert covered
+
+
+def test_a_power_schedule_at_1024_entries_agrees(java_codecs: list[Any]) -> None:
+    """maxOccurs 1024: the reference keeps offering the element after the last one (OPEN_ENDED_MAX_OCCURS)."""
+    entries = [{"Duration": 60, "Power": {"Exponent": 0, "Value": 5}}] * 1024
+    schedule = {"TimeAnchor": 0, "PowerScheduleEntries": {"PowerScheduleEntry": entries}}
+    document = {
+        "ScheduleExchangeRes": {
+            "Header": {"SessionID": bytes(8), "TimeStamp": 1}, "ResponseCode": "OK", "EVSEProcessing": "Finished",
+            "Scheduled_SEResControlMode": {
+                "ScheduleTuple": [{"ScheduleTupleID": 1, "ChargingSchedule": {"PowerSchedule": schedule}}]
+            },
+        }
+    }  # fmt: skip
+    assert _compare(java_codecs[0], "common", document) == "identical"

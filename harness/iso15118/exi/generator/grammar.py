@@ -31,6 +31,11 @@ from .xsd import (
 AT, SE, EE, CH, SE_ANY, CH_MIXED = 0, 1, 2, 3, 4, 5
 # Bounded repetitions of model groups are unrolled; above this they would blow up the automaton.
 MAX_UNROLLED_GROUP = 16
+# From this maxOccurs on, the state reached after the last allowed occurrence still offers the element, as the Java
+# reference codec (EXIficient on Xerces' content models) builds it: its bytes differ from the unrolled grammar only
+# there. Measured: maxOccurs 2..128 end exactly, 1024 and 2048 do not. The only -20 particle in between is WPT's
+# maxOccurs 255, which the reference codec cannot encode; it is treated as exact.
+OPEN_ENDED_MAX_OCCURS = 1024
 
 
 def qname_key(name: tuple[str, str]) -> tuple[str, str]:
@@ -229,7 +234,8 @@ class _TypeBuilder:
             if particle.max == 1:
                 leaf: _Node = _Leaf(position)
                 return leaf if particle.min >= 1 else _Opt(leaf)
-            position.counted = (particle.min, particle.max)
+            open_ended = particle.max is not None and particle.max >= OPEN_ENDED_MAX_OCCURS
+            position.counted = (particle.min, None if open_ended else particle.max)
             return _Leaf(position)
         copies_min = particle.min
         if particle.max is not None and particle.max > MAX_UNROLLED_GROUP:
