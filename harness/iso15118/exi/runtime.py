@@ -287,11 +287,14 @@ class Grammar:
             current = states[state]
             view = current.views[0] if current.single else current.view(count)
             start = reader.pos
-            after = start + view.width
-            if after > end:
-                raise ExiDecodeError(f"input ends inside an event code of {complex_type.name}", start)
-            code = (whole >> (end - after)) & view.mask
-            reader.pos = after
+            if whole is None:
+                code = reader.bits(view.width)
+            else:
+                after = start + view.width
+                if after > end:
+                    raise ExiDecodeError(f"input ends inside an event code of {complex_type.name}", start)
+                code = (whole >> (end - after)) & view.mask
+                reader.pos = after
             productions = view.by_code
             if code >= len(productions):
                 if code != len(productions):
@@ -310,7 +313,7 @@ class Grammar:
                     else:
                         fixed = simple.fixed
                         here = reader.pos
-                        if fixed and here + fixed + 2 <= end:
+                        if fixed and whole is not None and here + fixed + 2 <= end:
                             raw = (whole >> (end - here - fixed - 2)) & ((1 << (fixed + 2)) - 1)
                             if not (raw >> (fixed + 1) or raw & 1):
                                 reader.pos = here + fixed + 2
