@@ -35,7 +35,7 @@ def test_every_message_has_a_model_that_round_trips(namespace: str) -> None:
     sampler = Sampler(codec, random.Random(namespace), exclude=frozenset({"KeyInfo", "Object"}))
     for root in message_roots(codec):
         model_class = models[root]
-        assert model_class.NAMESPACE == codec.namespace
+        assert codec.namespace == model_class.NAMESPACE
         for _ in range(8):
             document = sampler.document(root)
             model = model_class.from_document(document[root])
@@ -52,7 +52,9 @@ def test_the_ev_messages_cite_their_clause() -> None:
 def test_a_model_builds_a_session_setup_req() -> None:
     message = SessionSetupReq(header=MessageHeader(session_id=bytes(8), time_stamp=1700000000), evccid="WMIV1234")
     document = message_document(message)
-    assert document == {"SessionSetupReq": {"Header": {"SessionID": bytes(8), "TimeStamp": 1700000000}, "EVCCID": "WMIV1234"}}
+    assert document == {
+        "SessionSetupReq": {"Header": {"SessionID": bytes(8), "TimeStamp": 1700000000}, "EVCCID": "WMIV1234"}
+    }
     assert SessionSetupReq.from_document(decode("common", encode("common", document))["SessionSetupReq"]) == message
 
 
@@ -69,7 +71,10 @@ def test_the_reference_bytes_carry_a_session_id_the_schema_does_not_allow() -> N
         (lambda: RationalNumber(exponent=200, value=1), "outside"),
         (lambda: RationalNumber(exponent=0), "required"),
         (lambda: MessageHeader(session_id=b"\x00" * 9, time_stamp=1), "length 9"),
-        (lambda: SessionSetupReq(header=MessageHeader(session_id=bytes(8), time_stamp=1), evccid=7), "expected str"),
+        (
+            lambda: SessionSetupReq(header=MessageHeader(session_id=bytes(8), time_stamp=1), evccid=7),  # type: ignore[arg-type]
+            "expected str",
+        ),
     ],
 )
 def test_constraints_are_checked_on_construction(build: object, message: str) -> None:

@@ -51,11 +51,15 @@ def _complex_out(complex_type: _Type, content: dict[str, Any]) -> dict[str, Any]
     out: dict[str, Any] = {}
     for key, value in content.items():
         target = complex_type.fields[key]
-        convert = (lambda v, t=target: _element_out(t, v)) if isinstance(target, _Element) else (
-            lambda v, t=target: _value_out(t, v)
-        )
-        out[key] = [convert(v) for v in value] if key in complex_type.lists else convert(value)
+        if key in complex_type.lists:
+            out[key] = [_field_out(target, v) for v in value]
+        else:
+            out[key] = _field_out(target, value)
     return out
+
+
+def _field_out(target: Any, value: Any) -> Any:
+    return _element_out(target, value) if isinstance(target, _Element) else _value_out(target, value)
 
 
 def _value_out(codec: ValueCodec, value: Any) -> Any:
@@ -81,17 +85,19 @@ def _element_in(element: _Element, value: Any, path: tuple[str, ...], single_ite
         here = (*path, key)
         if single_item_lists and key not in complex_type.lists and isinstance(item, list) and len(item) == 1:
             item = item[0]
-        if isinstance(target, _Element):
-            convert = lambda v, t=target, p=here: _element_in(t, v, p, single_item_lists)  # noqa: E731
-        else:
-            convert = lambda v, t=target, p=here: _value_in(t, v, p)  # noqa: E731
         if key in complex_type.lists:
             if not isinstance(item, list):
                 raise ExiEncodeError(f"{key} repeats and must be a list", here)
-            out[key] = [convert(v) for v in item]
+            out[key] = [_field_in(target, v, here, single_item_lists) for v in item]
         else:
-            out[key] = convert(item)
+            out[key] = _field_in(target, item, here, single_item_lists)
     return out
+
+
+def _field_in(target: Any, value: Any, path: tuple[str, ...], single_item_lists: bool) -> Any:
+    if isinstance(target, _Element):
+        return _element_in(target, value, path, single_item_lists)
+    return _value_in(target, value, path)
 
 
 def _value_in(codec: ValueCodec, value: Any, path: tuple[str, ...]) -> Any:

@@ -106,7 +106,7 @@ class Grammar:
                     for kind, key, target, _next, _partition in view.by_code:
                         if kind in (SE, AT, CH):
                             type_grammar.fields.setdefault(key, target)
-        self.roots = [self.elements[i] for i in tables.ROOTS]
+        self.roots: list[_Element] = [self.elements[i] for i in tables.ROOTS]
         self.root_index = {element.name: code for code, element in enumerate(self.roots)}
         self.document_width: int = tables.DOCUMENT_WIDTH
 
@@ -169,6 +169,7 @@ class Grammar:
             if value is _MISSING:
                 continue
             used += 1
+            items: list[Any] | tuple[Any]
             if key in lists:
                 if not isinstance(value, list):
                     raise ExiEncodeError(f"{key} repeats and must be a list", (key,))

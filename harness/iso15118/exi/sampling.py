@@ -102,7 +102,7 @@ class Sampler:
         if isinstance(codec, BooleanCodec):
             return rng.random() < 0.5
         if isinstance(codec, BoundedCodec):
-            return rng.choice((codec.low, codec.high, rng.randint(codec.low, codec.high)))
+            return rng.choice((codec.minimum, codec.maximum, rng.randint(codec.minimum, codec.maximum)))
         if isinstance(codec, EnumerationCodec):
             value = rng.choice(codec.values)
             return int(value) if codec.as_int else value

@@ -20,7 +20,7 @@ class StringTable:
     `enabled` False is a value partition capacity of 0: every string goes out as a literal.
     """
 
-    __slots__ = ("enabled", "global_values", "global_index", "local")
+    __slots__ = ("enabled", "global_index", "global_values", "local")
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -150,32 +150,32 @@ class BoundedCodec(ValueCodec):
     kind = "bounded"
 
     def __init__(self, low: int, high: int, width: int) -> None:
-        self.low = low
-        self.high = high
+        self.minimum = low
+        self.maximum = high
         self.width = width
         self.fixed = width
 
     def from_raw(self, raw: int, start: int) -> Any:
-        value = raw + self.low
-        if value > self.high:
-            raise ExiDecodeError(f"value {value} above the maximum {self.high}", start)
+        value = raw + self.minimum
+        if value > self.maximum:
+            raise ExiDecodeError(f"value {value} above the maximum {self.maximum}", start)
         return value
 
     def element_bits(self, value: Any) -> tuple[int, int] | None:
-        if type(value) is not int or not self.low <= value <= self.high:
-            raise ExiEncodeError(f"expected an integer in [{self.low}, {self.high}], got {value!r}")
-        return ((value - self.low) << 1, self.width + 2)
+        if type(value) is not int or not self.minimum <= value <= self.maximum:
+            raise ExiEncodeError(f"expected an integer in [{self.minimum}, {self.maximum}], got {value!r}")
+        return ((value - self.minimum) << 1, self.width + 2)
 
     def encode(self, writer: BitWriter, value: Any, table: StringTable, partition: str) -> None:
-        if type(value) is not int or not self.low <= value <= self.high:
-            raise ExiEncodeError(f"expected an integer in [{self.low}, {self.high}], got {value!r}")
-        writer.bits(value - self.low, self.width)
+        if type(value) is not int or not self.minimum <= value <= self.maximum:
+            raise ExiEncodeError(f"expected an integer in [{self.minimum}, {self.maximum}], got {value!r}")
+        writer.bits(value - self.minimum, self.width)
 
     def decode(self, reader: BitReader, table: StringTable, partition: str) -> Any:
         start = reader.pos
-        value = reader.bits(self.width) + self.low
-        if value > self.high:
-            raise ExiDecodeError(f"value {value} above the maximum {self.high}", start)
+        value = reader.bits(self.width) + self.minimum
+        if value > self.maximum:
+            raise ExiDecodeError(f"value {value} above the maximum {self.maximum}", start)
         return value
 
 
@@ -202,7 +202,7 @@ class BooleanCodec(ValueCodec):
 
 class BinaryCodec(ValueCodec):
     def is_empty(self, value: Any) -> bool:
-        return value == b"" and type(value) is type(b"")
+        return value == b"" and type(value) is bytes
 
     def empty(self) -> Any:
         return b""
@@ -222,7 +222,7 @@ class BinaryCodec(ValueCodec):
 
 class StringCodec(ValueCodec):
     def is_empty(self, value: Any) -> bool:
-        return value == "" and type(value) is type("")
+        return value == "" and type(value) is str
 
     def empty(self) -> Any:
         return ""

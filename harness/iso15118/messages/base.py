@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 ModelT = TypeVar("ModelT", bound="Model")
 
@@ -152,8 +152,9 @@ def _check_item(where: str, meta: Any, item: Any) -> None:
             if (low is not None and item < low) or (high is not None and item > high):
                 raise ModelError(f"{where}: {item} outside [{low}, {high}]")
         elif kind in ("str", "bytes"):
-            if (low is not None and len(item) < low) or (high is not None and len(item) > high):
-                raise ModelError(f"{where}: length {len(item)} outside [{low}, {high}]")
+            size = len(cast("str | bytes", item))
+            if (low is not None and size < low) or (high is not None and size > high):
+                raise ModelError(f"{where}: length {size} outside [{low}, {high}]")
     elif kind == "list":
         if not isinstance(item, list):
             raise ModelError(f"{where}: expected a list")

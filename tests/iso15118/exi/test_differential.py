@@ -7,8 +7,9 @@ Two things the Java side cannot do shape what is generated or compared, each sta
 - its data binding fails on xmldsig KeyInfo and Object content (a class missing from its jar), so documents carry
   signatures without them;
 - its data binding writes optional elements of primitive type that it was not given (supportedAppProtocolRes
-  SchemaID = 0), and the children of mixed-content elements as one-item arrays when it decodes. Where that happens, the test decodes the Java bytes, checks that the only change is such a known
-  default, and then requires our encoding of that document to be byte-identical to the Java bytes.
+  SchemaID = 0). Where that happens, the test decodes the Java bytes, checks that the only change is such a known
+  default, and then requires our encoding of that document to be byte-identical to the Java bytes. When it
+  decodes, it writes the children of mixed-content elements as one-item arrays, which the comparison accepts.
 Run alone with `pytest -m reference_codec`.
 """
 

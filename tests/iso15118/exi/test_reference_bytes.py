@@ -23,5 +23,7 @@ def test_reference_session_setup_req_encodes_to_the_same_32_bytes() -> None:
 
 
 def test_key_order_in_the_document_does_not_matter() -> None:
-    reordered = {"SessionSetupReq": {"EVCCID": "WMIV1234567890ABCDEX", "Header": {"TimeStamp": 1700000000, "SessionID": b"\x00"}}}
+    reordered = {
+        "SessionSetupReq": {"EVCCID": "WMIV1234567890ABCDEX", "Header": {"TimeStamp": 1700000000, "SessionID": b"\x00"}}
+    }
     assert encode("common", reordered) == REFERENCE

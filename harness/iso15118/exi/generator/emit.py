@@ -53,7 +53,9 @@ def _type(grammar: TypeGrammar) -> tuple[Any, ...]:
 def _view(productions: list[Production]) -> tuple[Any, ...]:
     # Non-strict profile: every element state keeps one code for its second level.
     width = coding_length(len(productions) + 1)
-    rows = tuple((p.kind, p.key, p.ref, p.next, "" if p.kind in (SE_ANY, CH_MIXED) else _namespace(p)) for p in productions)
+    rows = tuple(
+        (p.kind, p.key, p.ref, p.next, "" if p.kind in (SE_ANY, CH_MIXED) else _namespace(p)) for p in productions
+    )
     return (width, rows)
 
 

@@ -270,7 +270,7 @@ class _TypeBuilder:
         else:
             # Ranked by qname: a name declared twice in one model (xmldsig PGPData) keeps its first place.
             rank = self._ranks.setdefault(term.name, len(self._ranks))
-            labels = [term] + self._owner._schemas.substitution_members.get(term.name, [])
+            labels = [term, *self._owner._schemas.substitution_members.get(term.name, [])]
             labels.sort(key=lambda d: qname_key(d.name))
             position = _Position(len(self._positions), rank, labels)
             for label in labels:

@@ -248,7 +248,11 @@ def _render(name: str, module: _Module) -> str:
         for root in cls.also:
             lines += ["", "@dataclasses.dataclass(frozen=True, kw_only=True)", f"class {root}({cls.name}):"]
             lines.append(f'    """{root} ({cls.wire_type}): the same content as {cls.name} under another name."""')
-            lines += ["", f"    ROOT: ClassVar[str | None] = {root!r}", f"    CLAUSE: ClassVar[str | None] = {CLAUSES.get(root)!r}"]
+            lines += [
+                "",
+                f"    ROOT: ClassVar[str | None] = {root!r}",
+                f"    CLAUSE: ClassVar[str | None] = {CLAUSES.get(root)!r}",
+            ]
     lines += ["", "register(__name__, globals())", ""]
     return "\n".join(lines)
 

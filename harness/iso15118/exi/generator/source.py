@@ -28,7 +28,9 @@ def load_schemas(wheel: Path | None = None) -> dict[str, bytes]:
             subprocess.run(command, check=True, timeout=PIP_TIMEOUT_S, capture_output=True)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             detail = getattr(exc, "stderr", b"") or b""
-            raise SourceError(f"pip download {WHEEL_REQUIREMENT} failed: {detail.decode(errors='replace')[-300:]}") from exc
+            raise SourceError(
+                f"pip download {WHEEL_REQUIREMENT} failed: {detail.decode(errors='replace')[-300:]}"
+            ) from exc
         return _read_wheel(Path(folder) / WHEEL_NAME)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Union
 
 XS = "http://www.w3.org/2001/XMLSchema"
 QName = tuple[str, str]  # (namespace, local name)
@@ -108,8 +107,8 @@ class ElementDecl:
     substitution_head: ElementDecl | None = None
 
 
-Term = Union[ElementDecl, ModelGroup, Wildcard]
-TypeDef = Union[ComplexType, SimpleType]
+Term = ElementDecl | ModelGroup | Wildcard
+TypeDef = ComplexType | SimpleType
 
 
 def _builtin_types() -> dict[str, SimpleType]:
@@ -374,7 +373,7 @@ class SchemaSet:
         return result
 
     def _complex_content(self, result: ComplexType, node: ET.Element, target: str, prefixes: dict[str, str]) -> None:
-        derivation = [c for c in node if _local(c.tag) in ("extension", "restriction")][0]
+        derivation = next(c for c in node if _local(c.tag) in ("extension", "restriction"))
         base = self.type_named(_resolve(_required(derivation, "base"), prefixes))
         if not isinstance(base, ComplexType):
             raise SchemaError("complexContent must derive from a complex type")
@@ -409,7 +408,7 @@ class SchemaSet:
         result.content = "element" if result.particle is not None else "empty"
 
     def _simple_content(self, result: ComplexType, node: ET.Element, target: str, prefixes: dict[str, str]) -> None:
-        derivation = [c for c in node if _local(c.tag) in ("extension", "restriction")][0]
+        derivation = next(c for c in node if _local(c.tag) in ("extension", "restriction"))
         base = self.type_named(_resolve(_required(derivation, "base"), prefixes))
         result.base = base
         result.derivation = _local(derivation.tag)
