@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from harness.iso15118.exi.codec import SHORT_NAMES, decode, encode, grammar
+from harness.iso15118.exi.codec import decode, encode, grammar
 from harness.iso15118.exi.sampling import Sampler, message_roots
 from harness.iso15118.messages.base import Model, ModelError, message_document
 from harness.iso15118.messages.common_messages import SessionSetupReq
@@ -28,7 +28,7 @@ def _messages(namespace: str) -> dict[str, type[Model]]:
     }
 
 
-@pytest.mark.parametrize("namespace", sorted(SHORT_NAMES))
+@pytest.mark.parametrize("namespace", sorted(MODEL_MODULES))
 def test_every_message_has_a_model_that_round_trips(namespace: str) -> None:
     codec = grammar(namespace)
     models = _messages(namespace)

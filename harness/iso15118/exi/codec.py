@@ -18,6 +18,7 @@ SHORT_NAMES = {
     "ac": "ac",
     "wpt": "wpt",
     "acdp": "acdp",
+    "xmldsig": "xmldsig",
 }
 _BY_URN = {urn: module for module, (_schema, urn) in NAMESPACES.items()}
 
@@ -44,6 +45,15 @@ def encode(namespace: str, document: dict[str, Any]) -> bytes:
 
 def decode(namespace: str, data: bytes) -> dict[str, Any]:
     return grammar(namespace).decode(data)
+
+
+def encode_fragment(namespace: str, document: dict[str, Any]) -> bytes:
+    """An EXI fragment (what a signature digests, e.g. SignedInfo) with the namespace's fragment grammar."""
+    return grammar(namespace).encode_fragment(document)
+
+
+def decode_fragment(namespace: str, data: bytes) -> dict[str, Any]:
+    return grammar(namespace).decode_fragment(data)
 
 
 def namespace_urn(namespace: str) -> str:

@@ -109,6 +109,11 @@ class Grammar:
         self.roots: list[_Element] = [self.elements[i] for i in tables.ROOTS]
         self.root_index = {element.name: code for code, element in enumerate(self.roots)}
         self.document_width: int = tables.DOCUMENT_WIDTH
+        self.fragment_roots: list[_Element | None] = [
+            self.elements[i] if i >= 0 else None for i in tables.FRAGMENT_ROOTS
+        ]
+        self.fragment_index = {e.name: code for code, e in enumerate(self.fragment_roots) if e is not None}
+        self.fragment_width: int = tables.FRAGMENT_WIDTH
 
     def _production(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
         kind, key, ref, next_state, namespace = raw
@@ -233,6 +238,54 @@ class Grammar:
         if end is None:
             raise ExiEncodeError(f"incomplete {complex_type.name}: expected {view.expected()}")
         writer.bits(end[0], view.width)
+
+    def encode_fragment(self, document: dict[str, Any]) -> bytes:
+        """One element as an EXI fragment: FragmentContent SE(element), its content, then ED (EXI 1.0 §8.5.2)."""
+        if not isinstance(document, dict) or len(document) != 1:
+            raise ExiEncodeError("a fragment is a dict with exactly one element")
+        ((name, content),) = document.items()
+        code = self.fragment_index.get(name)
+        if code is None:
+            raise ExiEncodeError(f"{name} cannot start a fragment of {self.namespace}")
+        writer = BitWriter()
+        writer.bits(EXI_HEADER, 8)
+        writer.bits(code, self.fragment_width)
+        try:
+            self._encode_element(writer, self.elements_by_fragment(code), content, StringTable(self._string_table))
+        except ExiEncodeError as error:
+            error.path.insert(0, name)
+            raise
+        writer.bits(len(self.fragment_roots) + 1, self.fragment_width)  # ED
+        return writer.getvalue()
+
+    def elements_by_fragment(self, code: int) -> _Element:
+        element = self.fragment_roots[code]
+        assert element is not None
+        return element
+
+    def decode_fragment(self, data: bytes) -> dict[str, Any]:
+        """The one element of an EXI fragment; more than one element, or none, is refused."""
+        if not data:
+            raise ExiDecodeError("empty input", 0)
+        reader = BitReader(data)
+        header = reader.bits(8)
+        if header != EXI_HEADER:
+            raise ExiDecodeError(f"EXI header 0x{header:02x}, expected 0x80 (no options, version 1)", 0)
+        start = reader.pos
+        code = reader.bits(self.fragment_width)
+        if code >= len(self.fragment_roots) or self.fragment_roots[code] is None:
+            raise ExiUnsupported(f"fragment event code {code} is not a schema element this codec handles", start)
+        element = self.elements_by_fragment(code)
+        try:
+            content = self._decode_element(reader, element, StringTable(self._string_table))
+        except ExiDecodeError as error:
+            error.path.insert(0, element.name)
+            raise
+        start = reader.pos
+        end = reader.bits(self.fragment_width)
+        if end != len(self.fragment_roots) + 1:
+            raise ExiUnsupported("a fragment with more than one element", start)
+        return {element.name: content}
 
     # -- decoding --------------------------------------------------------------------------------------------------
     def decode(self, data: bytes) -> dict[str, Any]:

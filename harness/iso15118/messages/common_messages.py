@@ -885,4 +885,21 @@ class VehicleCheckOutRes(Model):
     response_code: ResponseCode = wire('ResponseCode', kind='enum', required=True, target='ResponseCode')
     evse_check_out_status: EvseCheckOutStatus = wire('EVSECheckOutStatus', kind='enum', required=True, target='EvseCheckOutStatus')
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TargetPosition(Model):
+    """TargetPositionType."""
+
+    WIRE_TYPE: ClassVar[str] = 'TargetPositionType'
+    target_offset_x: int = wire('TargetOffsetX', kind='int', required=True, low=0, high=65535)
+    target_offset_y: int = wire('TargetOffsetY', kind='int', required=True, low=0, high=65535)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PriceSchedule(Model):
+    """PriceScheduleType."""
+
+    WIRE_TYPE: ClassVar[str] = 'PriceScheduleType'
+    time_anchor: int = wire('TimeAnchor', kind='int', required=True, low=0, high=18446744073709551615)
+    price_schedule_id: int = wire('PriceScheduleID', kind='int', required=True, low=1, high=4294967295)
+    price_schedule_description: str | None = wire('PriceScheduleDescription', kind='str', high=160)
+
 register(__name__, globals())

@@ -158,6 +158,52 @@ class EVSEStatus(Model):
     evse_notification: EvseNotification = wire('EVSENotification', kind='enum', required=True, target='EvseNotification')
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class V2GMessage(Model):
+    """V2GMessageType."""
+
+    WIRE_TYPE: ClassVar[str] = 'V2GMessageType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class V2GRequest(Model):
+    """V2GRequestType."""
+
+    WIRE_TYPE: ClassVar[str] = 'V2GRequestType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class V2GResponse(Model):
+    """V2GResponseType."""
+
+    WIRE_TYPE: ClassVar[str] = 'V2GResponseType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+    response_code: ResponseCode = wire('ResponseCode', kind='enum', required=True, target='ResponseCode')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargeParameterDiscoveryReq(Model):
+    """ChargeParameterDiscoveryReqType."""
+
+    WIRE_TYPE: ClassVar[str] = 'ChargeParameterDiscoveryReqType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargeParameterDiscoveryRes(Model):
+    """ChargeParameterDiscoveryResType."""
+
+    WIRE_TYPE: ClassVar[str] = 'ChargeParameterDiscoveryResType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+    response_code: ResponseCode = wire('ResponseCode', kind='enum', required=True, target='ResponseCode')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargeLoopReq(Model):
+    """ChargeLoopReqType."""
+
+    WIRE_TYPE: ClassVar[str] = 'ChargeLoopReqType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+    display_parameters: DisplayParameters | None = wire('DisplayParameters', kind='model', target='DisplayParameters')
+    meter_info_requested: bool = wire('MeterInfoRequested', kind='bool', required=True)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DisplayParameters(Model):
     """DisplayParametersType."""
 
@@ -172,5 +218,51 @@ class DisplayParameters(Model):
     charging_complete: bool | None = wire('ChargingComplete', kind='bool')
     battery_energy_capacity: RationalNumber | None = wire('BatteryEnergyCapacity', kind='model', target='RationalNumber')
     inlet_hot: bool | None = wire('InletHot', kind='bool')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargeLoopRes(Model):
+    """ChargeLoopResType."""
+
+    WIRE_TYPE: ClassVar[str] = 'ChargeLoopResType'
+    header: MessageHeader = wire('Header', kind='model', required=True, target='MessageHeader')
+    response_code: ResponseCode = wire('ResponseCode', kind='enum', required=True, target='ResponseCode')
+    evse_status: EVSEStatus | None = wire('EVSEStatus', kind='model', target='EVSEStatus')
+    meter_info: MeterInfo | None = wire('MeterInfo', kind='model', target='MeterInfo')
+    receipt: Receipt | None = wire('Receipt', kind='model', target='Receipt')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Scheduled_CLReqControlMode(Model):
+    """Scheduled_CLReqControlModeType."""
+
+    WIRE_TYPE: ClassVar[str] = 'Scheduled_CLReqControlModeType'
+    ev_target_energy_request: RationalNumber | None = wire('EVTargetEnergyRequest', kind='model', target='RationalNumber')
+    ev_maximum_energy_request: RationalNumber | None = wire('EVMaximumEnergyRequest', kind='model', target='RationalNumber')
+    ev_minimum_energy_request: RationalNumber | None = wire('EVMinimumEnergyRequest', kind='model', target='RationalNumber')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Scheduled_CLResControlMode(Model):
+    """Scheduled_CLResControlModeType."""
+
+    WIRE_TYPE: ClassVar[str] = 'Scheduled_CLResControlModeType'
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Dynamic_CLReqControlMode(Model):
+    """Dynamic_CLReqControlModeType."""
+
+    WIRE_TYPE: ClassVar[str] = 'Dynamic_CLReqControlModeType'
+    departure_time: int | None = wire('DepartureTime', kind='int', low=0, high=4294967295)
+    ev_target_energy_request: RationalNumber = wire('EVTargetEnergyRequest', kind='model', required=True, target='RationalNumber')
+    ev_maximum_energy_request: RationalNumber = wire('EVMaximumEnergyRequest', kind='model', required=True, target='RationalNumber')
+    ev_minimum_energy_request: RationalNumber = wire('EVMinimumEnergyRequest', kind='model', required=True, target='RationalNumber')
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Dynamic_CLResControlMode(Model):
+    """Dynamic_CLResControlModeType."""
+
+    WIRE_TYPE: ClassVar[str] = 'Dynamic_CLResControlModeType'
+    departure_time: int | None = wire('DepartureTime', kind='int', low=0, high=4294967295)
+    minimum_soc: int | None = wire('MinimumSOC', kind='int', low=0, high=100)
+    target_soc: int | None = wire('TargetSOC', kind='int', low=0, high=100)
+    ack_max_delay: int | None = wire('AckMaxDelay', kind='int', low=0, high=65535)
 
 register(__name__, globals())

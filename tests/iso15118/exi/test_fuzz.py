@@ -22,7 +22,7 @@ WATCHDOG_S = 600  # a hang fails the test instead of stalling CI
 
 def _seeds() -> list[tuple[str, bytes]]:
     seeds = []
-    for namespace in sorted(SHORT_NAMES):
+    for namespace in sorted(set(SHORT_NAMES) - {"xmldsig"}):
         codec = grammar(namespace)
         sampler = Sampler(codec, random.Random(namespace), fill=0.6)
         for root in message_roots(codec):

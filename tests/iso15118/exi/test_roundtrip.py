@@ -13,7 +13,10 @@ from harness.iso15118.exi.sampling import Sampler, message_roots
 DOCUMENTS_PER_MESSAGE = 15
 
 
-@pytest.mark.parametrize("namespace", sorted(SHORT_NAMES))
+MESSAGE_NAMESPACES = sorted(set(SHORT_NAMES) - {"xmldsig"})  # xmldsig alone has no messages, only fragments
+
+
+@pytest.mark.parametrize("namespace", MESSAGE_NAMESPACES)
 def test_sampled_messages_round_trip(namespace: str) -> None:
     codec = grammar(namespace)
     roots = message_roots(codec)

@@ -10,6 +10,8 @@ TYPES: (name, document keys in encoding order, keys that repeat, states). A stat
 minOccurs, at maxOccurs]; otherwise one view. A view is (event-code width, productions in event-code order), and
 a production (kind, key, ref, next state, attribute namespace); kinds 0 AT, 1 SE, 2 EE, 3 CH, 4 SE(*), 5 mixed CH.
 ROOTS: the global elements in DocContent event-code order; the code after the last is SE(*).
+FRAGMENT_ROOTS: every element qname in FragmentContent event-code order (-1: declared with different grammars);
+then SE(*) and ED.
 """
 
 # fmt: off
@@ -243,7 +245,8 @@ ELEMENTS = (('AC_CPDReqEnergyTransferMode', 'urn:iso:std:iso:15118:-20:AC', None
  ('EVSEMinimumDischargePower_L3', 'urn:iso:std:iso:15118:-20:AC', None, 1, False),
  ('Manifest', 'http://www.w3.org/2000/09/xmldsig#', None, 45, False),
  ('SignatureProperties', 'http://www.w3.org/2000/09/xmldsig#', None, 46, False),
- ('SignatureProperty', 'http://www.w3.org/2000/09/xmldsig#', None, 47, False))
+ ('SignatureProperty', 'http://www.w3.org/2000/09/xmldsig#', None, 47, False),
+ ('RootCertificateID', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 20, False))
 
 TYPES = (('AC_CPDReqEnergyTransferModeType',
   ('EVMaximumChargePower', 'EVMaximumChargePower_L2', 'EVMaximumChargePower_L3', 'EVMinimumChargePower',
@@ -1342,9 +1345,77 @@ TYPES = (('AC_CPDReqEnergyTransferModeType',
   ((None, ((2, ((0, 'Id', 4, 4, ''), (0, 'Target', 4, 3, ''))),)),
    (None, ((2, ((4, '*', None, 2, ''), (2, '', None, None, ''), (5, '', None, None, ''))),)),
    (None, ((2, ((4, '*', None, 2, ''), (2, '', None, None, ''), (5, '', None, None, ''))),)),
-   (None, ((2, ((4, '*', None, 1, ''), (5, '', None, None, ''))),)), (None, ((1, ((0, 'Target', 4, 3, ''),)),)))))
+   (None, ((2, ((4, '*', None, 1, ''), (5, '', None, None, ''))),)), (None, ((1, ((0, 'Target', 4, 3, ''),)),)))),
+ ('V2GMessageType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GRequestType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GResponseType', ('Header', 'ResponseCode'), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 132, 2, ''),)),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeParameterDiscoveryReqType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeParameterDiscoveryResType', ('Header', 'ResponseCode'), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 132, 2, ''),)),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeLoopReqType', ('Header', 'DisplayParameters', 'MeterInfoRequested'), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)),
+   (None, ((2, ((1, 'DisplayParameters', 69, 2, ''), (1, 'MeterInfoRequested', 80, 3, ''))),)),
+   (None, ((1, ((1, 'MeterInfoRequested', 80, 3, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeLoopResType', ('Header', 'ResponseCode', 'EVSEStatus', 'MeterInfo', 'Receipt'), (),
+  ((None, ((1, ((1, 'Header', 23, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 132, 2, ''),)),)),
+   (None,
+    ((3,
+      ((1, 'EVSEStatus', 133, 3, ''), (1, 'MeterInfo', 136, 4, ''), (1, 'Receipt', 145, 5, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'MeterInfo', 136, 4, ''), (1, 'Receipt', 145, 5, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'Receipt', 145, 5, ''), (2, '', None, None, ''))),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Scheduled_CLReqControlModeType', ('EVTargetEnergyRequest', 'EVMaximumEnergyRequest', 'EVMinimumEnergyRequest'), (),
+  ((None,
+    ((3,
+      ((1, 'EVTargetEnergyRequest', 107, 1, ''), (1, 'EVMaximumEnergyRequest', 108, 2, ''),
+       (1, 'EVMinimumEnergyRequest', 109, 3, ''), (2, '', None, None, ''))),)),
+   (None,
+    ((2,
+      ((1, 'EVMaximumEnergyRequest', 108, 2, ''), (1, 'EVMinimumEnergyRequest', 109, 3, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'EVMinimumEnergyRequest', 109, 3, ''), (2, '', None, None, ''))),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Scheduled_CLResControlModeType', (), (), ((None, ((1, ((2, '', None, None, ''),)),)),)),
+ ('Dynamic_CLReqControlModeType',
+  ('DepartureTime', 'EVTargetEnergyRequest', 'EVMaximumEnergyRequest', 'EVMinimumEnergyRequest'), (),
+  ((None, ((2, ((1, 'DepartureTime', 82, 1, ''), (1, 'EVTargetEnergyRequest', 83, 2, ''))),)),
+   (None, ((1, ((1, 'EVTargetEnergyRequest', 83, 2, ''),)),)),
+   (None, ((1, ((1, 'EVMaximumEnergyRequest', 84, 3, ''),)),)),
+   (None, ((1, ((1, 'EVMinimumEnergyRequest', 85, 4, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Dynamic_CLResControlModeType', ('DepartureTime', 'MinimumSOC', 'TargetSOC', 'AckMaxDelay'), (),
+  ((None,
+    ((3,
+      ((1, 'DepartureTime', 158, 1, ''), (1, 'MinimumSOC', 159, 2, ''), (1, 'TargetSOC', 160, 3, ''),
+       (1, 'AckMaxDelay', 161, 4, ''), (2, '', None, None, ''))),)),
+   (None,
+    ((3,
+      ((1, 'MinimumSOC', 159, 2, ''), (1, 'TargetSOC', 160, 3, ''), (1, 'AckMaxDelay', 161, 4, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'TargetSOC', 160, 3, ''), (1, 'AckMaxDelay', 161, 4, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'AckMaxDelay', 161, 4, ''), (2, '', None, None, ''))),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ListOfRootCertificateIDsType', ('RootCertificateID',), ('RootCertificateID',),
+  ((None, ((1, ((1, 'RootCertificateID', 203, 1, ''),)),)),
+   ((1, 20),
+    ((2, ((1, 'RootCertificateID', 203, 1, ''), (2, '', None, None, ''))), (1, ((1, 'RootCertificateID', 203, 1, ''),)),
+     (1, ((2, '', None, None, ''),)))))))
 
 DOCUMENT_WIDTH = 6
 
 ROOTS = (0, 9, 22, 131, 184, 192, 185, 193, 81, 157, 106, 171, 128, 181, 28, 41, 35, 36, 129, 182, 38, 39, 40, 200, 67, 68, 61,
  49, 31, 52, 65, 130, 183, 26, 29, 201, 202, 37, 27, 33, 32, 53)
+
+FRAGMENT_WIDTH = 8
+
+FRAGMENT_ROOTS = (0, 9, 22, 131, 184, 192, 161, 151, 148, 185, 193, 139, 81, 157, 141, 106, 171, 78, 128, 181, 28, 140, 138, 77, 149, 41,
+ 82, 35, 36, 69, 129, 182, 1, 4, 5, 98, 99, 100, 84, 104, 6, 7, 8, 101, 102, 103, 85, 105, 92, 93, 94, 95, 96, 97, 10,
+ 11, 12, 194, 195, 196, 13, 14, 15, 197, 198, 199, 16, 135, 18, 19, 20, 21, 133, 162, 163, 164, 156, 165, 166, 167, 83,
+ 147, 51, 2, 43, 30, 23, 79, 46, 38, 39, 40, 200, 17, 73, 137, 136, 80, 142, 143, 144, 67, 71, 50, 134, 68, 150, 152,
+ 42, 61, 62, 63, 48, 70, 45, 49, 145, 31, 76, 74, 75, 132, 52, 203, 65, 66, 130, 183, 47, 24, 26, 29, 201, 202, 37, 27,
+ 72, 153, 154, 146, 25, 33, 32, 3, 60, 59, 53, 55, 54, 57, 56, 58, 34, 44)

@@ -10,6 +10,8 @@ TYPES: (name, document keys in encoding order, keys that repeat, states). A stat
 minOccurs, at maxOccurs]; otherwise one view. A view is (event-code width, productions in event-code order), and
 a production (kind, key, ref, next state, attribute namespace); kinds 0 AT, 1 SE, 2 EE, 3 CH, 4 SE(*), 5 mixed CH.
 ROOTS: the global elements in DocContent event-code order; the code after the last is SE(*).
+FRAGMENT_ROOTS: every element qname in FragmentContent event-code order (-1: declared with different grammars);
+then SE(*) and ED.
 """
 
 # fmt: off
@@ -43,3 +45,7 @@ TYPES = (('supportedAppProtocolReq@type', ('AppProtocol',), ('AppProtocol',),
 DOCUMENT_WIDTH = 2
 
 ROOTS = (0, 7)
+
+FRAGMENT_WIDTH = 4
+
+FRAGMENT_ROOTS = (1, 6, 2, 8, 5, 3, 4, 0, 7)

@@ -10,6 +10,8 @@ TYPES: (name, document keys in encoding order, keys that repeat, states). A stat
 minOccurs, at maxOccurs]; otherwise one view. A view is (event-code width, productions in event-code order), and
 a production (kind, key, ref, next state, attribute namespace); kinds 0 AT, 1 SE, 2 EE, 3 CH, 4 SE(*), 5 mixed CH.
 ROOTS: the global elements in DocContent event-code order; the code after the last is SE(*).
+FRAGMENT_ROOTS: every element qname in FragmentContent event-code order (-1: declared with different grammars);
+then SE(*) and ED.
 """
 
 # fmt: off
@@ -233,7 +235,8 @@ ELEMENTS = (('BPT_DC_CPDReqEnergyTransferMode', 'urn:iso:std:iso:15118:-20:DC', 
  ('EVSEPresentVoltage', 'urn:iso:std:iso:15118:-20:DC', None, 1, False),
  ('Manifest', 'http://www.w3.org/2000/09/xmldsig#', None, 51, False),
  ('SignatureProperties', 'http://www.w3.org/2000/09/xmldsig#', None, 52, False),
- ('SignatureProperty', 'http://www.w3.org/2000/09/xmldsig#', None, 53, False))
+ ('SignatureProperty', 'http://www.w3.org/2000/09/xmldsig#', None, 53, False),
+ ('RootCertificateID', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 28, False))
 
 TYPES = (('BPT_DC_CPDReqEnergyTransferModeType',
   ('EVMaximumChargePower', 'EVMinimumChargePower', 'EVMaximumChargeCurrent', 'EVMinimumChargeCurrent',
@@ -971,9 +974,76 @@ TYPES = (('BPT_DC_CPDReqEnergyTransferModeType',
   ((None, ((2, ((0, 'Id', 5, 4, ''), (0, 'Target', 5, 3, ''))),)),
    (None, ((2, ((4, '*', None, 2, ''), (2, '', None, None, ''), (5, '', None, None, ''))),)),
    (None, ((2, ((4, '*', None, 2, ''), (2, '', None, None, ''), (5, '', None, None, ''))),)),
-   (None, ((2, ((4, '*', None, 1, ''), (5, '', None, None, ''))),)), (None, ((1, ((0, 'Target', 5, 3, ''),)),)))))
+   (None, ((2, ((4, '*', None, 1, ''), (5, '', None, None, ''))),)), (None, ((1, ((0, 'Target', 5, 3, ''),)),)))),
+ ('V2GMessageType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GRequestType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GResponseType', ('Header', 'ResponseCode'), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 129, 2, ''),)),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeParameterDiscoveryReqType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeParameterDiscoveryResType', ('Header', 'ResponseCode'), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 129, 2, ''),)),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeLoopReqType', ('Header', 'DisplayParameters', 'MeterInfoRequested'), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)),
+   (None, ((2, ((1, 'DisplayParameters', 132, 2, ''), (1, 'MeterInfoRequested', 143, 3, ''))),)),
+   (None, ((1, ((1, 'MeterInfoRequested', 143, 3, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeLoopResType', ('Header', 'ResponseCode', 'EVSEStatus', 'MeterInfo', 'Receipt'), (),
+  ((None, ((1, ((1, 'Header', 83, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 129, 2, ''),)),)),
+   (None,
+    ((3,
+      ((1, 'EVSEStatus', 148, 3, ''), (1, 'MeterInfo', 151, 4, ''), (1, 'Receipt', 160, 5, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'MeterInfo', 151, 4, ''), (1, 'Receipt', 160, 5, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'Receipt', 160, 5, ''), (2, '', None, None, ''))),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Scheduled_CLReqControlModeType', ('EVTargetEnergyRequest', 'EVMaximumEnergyRequest', 'EVMinimumEnergyRequest'), (),
+  ((None,
+    ((3,
+      ((1, 'EVTargetEnergyRequest', 55, 1, ''), (1, 'EVMaximumEnergyRequest', 56, 2, ''),
+       (1, 'EVMinimumEnergyRequest', 57, 3, ''), (2, '', None, None, ''))),)),
+   (None,
+    ((2,
+      ((1, 'EVMaximumEnergyRequest', 56, 2, ''), (1, 'EVMinimumEnergyRequest', 57, 3, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'EVMinimumEnergyRequest', 57, 3, ''), (2, '', None, None, ''))),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Scheduled_CLResControlModeType', (), (), ((None, ((1, ((2, '', None, None, ''),)),)),)),
+ ('Dynamic_CLReqControlModeType',
+  ('DepartureTime', 'EVTargetEnergyRequest', 'EVMaximumEnergyRequest', 'EVMinimumEnergyRequest'), (),
+  ((None, ((2, ((1, 'DepartureTime', 27, 1, ''), (1, 'EVTargetEnergyRequest', 28, 2, ''))),)),
+   (None, ((1, ((1, 'EVTargetEnergyRequest', 28, 2, ''),)),)),
+   (None, ((1, ((1, 'EVMaximumEnergyRequest', 29, 3, ''),)),)),
+   (None, ((1, ((1, 'EVMinimumEnergyRequest', 30, 4, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Dynamic_CLResControlModeType', ('DepartureTime', 'MinimumSOC', 'TargetSOC', 'AckMaxDelay'), (),
+  ((None,
+    ((3,
+      ((1, 'DepartureTime', 42, 1, ''), (1, 'MinimumSOC', 43, 2, ''), (1, 'TargetSOC', 44, 3, ''),
+       (1, 'AckMaxDelay', 45, 4, ''), (2, '', None, None, ''))),)),
+   (None,
+    ((3,
+      ((1, 'MinimumSOC', 43, 2, ''), (1, 'TargetSOC', 44, 3, ''), (1, 'AckMaxDelay', 45, 4, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'TargetSOC', 44, 3, ''), (1, 'AckMaxDelay', 45, 4, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'AckMaxDelay', 45, 4, ''), (2, '', None, None, ''))),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ListOfRootCertificateIDsType', ('RootCertificateID',), ('RootCertificateID',),
+  ((None, ((1, ((1, 'RootCertificateID', 193, 1, ''),)),)),
+   ((1, 20),
+    ((2, ((1, 'RootCertificateID', 193, 1, ''), (2, '', None, None, ''))), (1, ((1, 'RootCertificateID', 193, 1, ''),)),
+     (1, ((2, '', None, None, ''),)))))))
 
 DOCUMENT_WIDTH = 6
 
 ROOTS = (0, 14, 26, 41, 54, 68, 77, 78, 79, 80, 81, 82, 128, 131, 147, 178, 179, 180, 184, 186, 188, 100, 94, 95, 145, 176, 97,
  98, 99, 190, 126, 127, 120, 108, 90, 111, 124, 146, 177, 86, 88, 191, 192, 96, 87, 92, 91, 112)
+
+FRAGMENT_WIDTH = 8
+
+FRAGMENT_ROOTS = (45, 166, 163, 0, 14, 154, 26, 41, 156, 54, 68, 141, 77, 78, 79, 155, 153, 140, 164, 80, 81, 82, 128, 131, 147, 178,
+ 179, 180, 184, 186, 188, 100, 27, 94, 95, 132, 145, 176, 5, 1, 12, 10, 29, 39, 7, 6, 4, 13, 11, 30, 40, 8, 144, 181,
+ 174, 17, 15, 24, 22, 19, 18, 16, 25, 23, 20, 150, 173, 21, 171, 172, 130, 148, 175, 58, 28, 59, 162, 110, 2, 102, 89,
+ 83, 142, 105, 97, 98, 99, 190, 136, 152, 151, 143, 157, 158, 159, 126, 43, 109, 149, 127, 165, 167, 101, 120, 121, 122,
+ 107, 133, 104, 108, 160, 90, 139, 137, 138, 129, 111, 193, 124, 125, 146, 177, 106, 84, 86, 88, 191, 192, 96, 87, 44,
+ 9, 168, 169, 161, 85, 92, 91, 3, 119, 118, 112, 114, 113, 116, 115, 117, 93, 103)

@@ -10,6 +10,8 @@ TYPES: (name, document keys in encoding order, keys that repeat, states). A stat
 minOccurs, at maxOccurs]; otherwise one view. A view is (event-code width, productions in event-code order), and
 a production (kind, key, ref, next state, attribute namespace); kinds 0 AT, 1 SE, 2 EE, 3 CH, 4 SE(*), 5 mixed CH.
 ROOTS: the global elements in DocContent event-code order; the code after the last is SE(*).
+FRAGMENT_ROOTS: every element qname in FragmentContent event-code order (-1: declared with different grammars);
+then SE(*) and ED.
 """
 
 # fmt: off
@@ -264,7 +266,19 @@ ELEMENTS = (('CLReqControlMode', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 
  ('BSSID', 'urn:iso:std:iso:15118:-20:WPT', 27, None, False),
  ('IPAddress', 'urn:iso:std:iso:15118:-20:WPT', 28, None, False),
  ('Port', 'urn:iso:std:iso:15118:-20:WPT', 15, None, False),
- ('VendorSpecificDataContainer', 'urn:iso:std:iso:15118:-20:WPT', 9, None, False))
+ ('VendorSpecificDataContainer', 'urn:iso:std:iso:15118:-20:WPT', 9, None, False),
+ ('EVTargetEnergyRequest', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 26, False),
+ ('EVMaximumEnergyRequest', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 26, False),
+ ('EVMinimumEnergyRequest', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 26, False),
+ ('DepartureTime', 'urn:iso:std:iso:15118:-20:CommonTypes', 12, None, False),
+ ('EVTargetEnergyRequest', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 26, False),
+ ('EVMaximumEnergyRequest', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 26, False),
+ ('EVMinimumEnergyRequest', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 26, False),
+ ('DepartureTime', 'urn:iso:std:iso:15118:-20:CommonTypes', 12, None, False),
+ ('MinimumSOC', 'urn:iso:std:iso:15118:-20:CommonTypes', 11, None, False),
+ ('TargetSOC', 'urn:iso:std:iso:15118:-20:CommonTypes', 11, None, False),
+ ('AckMaxDelay', 'urn:iso:std:iso:15118:-20:CommonTypes', 15, None, False),
+ ('RootCertificateID', 'urn:iso:std:iso:15118:-20:CommonTypes', None, 12, False))
 
 TYPES = (('CLReqControlModeType', (), (), ((None, ((1, ((2, '', None, None, ''),)),)),)),
  ('CLResControlModeType', (), (), ((None, ((1, ((2, '', None, None, ''),)),)),)),
@@ -966,9 +980,79 @@ TYPES = (('CLReqControlModeType', (), (), ((None, ((1, ((2, '', None, None, ''),
    (None,
     ((3, ((1, 'BSSID', 208, 2, ''), (1, 'IPAddress', 209, 3, ''), (1, 'Port', 210, 4, ''), (2, '', None, None, ''))),)),
    (None, ((2, ((1, 'IPAddress', 209, 3, ''), (1, 'Port', 210, 4, ''), (2, '', None, None, ''))),)),
-   (None, ((2, ((1, 'Port', 210, 4, ''), (2, '', None, None, ''))),)), (None, ((1, ((2, '', None, None, ''),)),)))))
+   (None, ((2, ((1, 'Port', 210, 4, ''), (2, '', None, None, ''))),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GMessageType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GRequestType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('V2GResponseType', ('Header', 'ResponseCode'), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 59, 2, ''),)),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeParameterDiscoveryReqType', ('Header',), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeParameterDiscoveryResType', ('Header', 'ResponseCode'), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 59, 2, ''),)),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeLoopReqType', ('Header', 'DisplayParameters', 'MeterInfoRequested'), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)),
+   (None, ((2, ((1, 'DisplayParameters', 65, 2, ''), (1, 'MeterInfoRequested', 76, 3, ''))),)),
+   (None, ((1, ((1, 'MeterInfoRequested', 76, 3, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ChargeLoopResType', ('Header', 'ResponseCode', 'EVSEStatus', 'MeterInfo', 'Receipt'), (),
+  ((None, ((1, ((1, 'Header', 49, 1, ''),)),)), (None, ((1, ((1, 'ResponseCode', 59, 2, ''),)),)),
+   (None,
+    ((3,
+      ((1, 'EVSEStatus', 88, 3, ''), (1, 'MeterInfo', 91, 4, ''), (1, 'Receipt', 100, 5, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'MeterInfo', 91, 4, ''), (1, 'Receipt', 100, 5, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'Receipt', 100, 5, ''), (2, '', None, None, ''))),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Scheduled_CLReqControlModeType', ('EVTargetEnergyRequest', 'EVMaximumEnergyRequest', 'EVMinimumEnergyRequest'), (),
+  ((None,
+    ((3,
+      ((1, 'EVTargetEnergyRequest', 212, 1, ''), (1, 'EVMaximumEnergyRequest', 213, 2, ''),
+       (1, 'EVMinimumEnergyRequest', 214, 3, ''), (2, '', None, None, ''))),)),
+   (None,
+    ((2,
+      ((1, 'EVMaximumEnergyRequest', 213, 2, ''), (1, 'EVMinimumEnergyRequest', 214, 3, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'EVMinimumEnergyRequest', 214, 3, ''), (2, '', None, None, ''))),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Scheduled_CLResControlModeType', (), (), ((None, ((1, ((2, '', None, None, ''),)),)),)),
+ ('Dynamic_CLReqControlModeType',
+  ('DepartureTime', 'EVTargetEnergyRequest', 'EVMaximumEnergyRequest', 'EVMinimumEnergyRequest'), (),
+  ((None, ((2, ((1, 'DepartureTime', 215, 1, ''), (1, 'EVTargetEnergyRequest', 216, 2, ''))),)),
+   (None, ((1, ((1, 'EVTargetEnergyRequest', 216, 2, ''),)),)),
+   (None, ((1, ((1, 'EVMaximumEnergyRequest', 217, 3, ''),)),)),
+   (None, ((1, ((1, 'EVMinimumEnergyRequest', 218, 4, ''),)),)), (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('Dynamic_CLResControlModeType', ('DepartureTime', 'MinimumSOC', 'TargetSOC', 'AckMaxDelay'), (),
+  ((None,
+    ((3,
+      ((1, 'DepartureTime', 219, 1, ''), (1, 'MinimumSOC', 220, 2, ''), (1, 'TargetSOC', 221, 3, ''),
+       (1, 'AckMaxDelay', 222, 4, ''), (2, '', None, None, ''))),)),
+   (None,
+    ((3,
+      ((1, 'MinimumSOC', 220, 2, ''), (1, 'TargetSOC', 221, 3, ''), (1, 'AckMaxDelay', 222, 4, ''),
+       (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'TargetSOC', 221, 3, ''), (1, 'AckMaxDelay', 222, 4, ''), (2, '', None, None, ''))),)),
+   (None, ((2, ((1, 'AckMaxDelay', 222, 4, ''), (2, '', None, None, ''))),)),
+   (None, ((1, ((2, '', None, None, ''),)),)))),
+ ('ListOfRootCertificateIDsType', ('RootCertificateID',), ('RootCertificateID',),
+  ((None, ((1, ((1, 'RootCertificateID', 223, 1, ''),)),)),
+   ((1, 20),
+    ((2, ((1, 'RootCertificateID', 223, 1, ''), (2, '', None, None, ''))), (1, ((1, 'RootCertificateID', 223, 1, ''),)),
+     (1, ((2, '', None, None, ''),)))))))
 
 DOCUMENT_WIDTH = 6
 
 ROOTS = (0, 1, 2, 3, 11, 12, 13, 14, 15, 38, 37, 40, 31, 16, 39, 19, 35, 41, 43, 46, 47, 45, 42, 21, 20, 48, 58, 64, 87, 120,
  127, 136, 155, 159, 190, 197, 202, 23)
+
+FRAGMENT_WIDTH = 8
+
+FRAGMENT_ROOTS = (222, 106, 206, 205, 103, 94, 96, 208, 74, 0, 1, 2, 95, 93, 73, 176, 177, 178, 104, 3, 215, 11, 12, 65, 147, 165, 161,
+ 163, 213, 214, 79, 83, 82, 84, 125, 121, 124, 80, 81, 78, 77, 85, 52, 56, 90, 60, 88, 212, 102, 18, 54, 5, 44, 49, 209,
+ 182, 75, 8, 13, 14, 15, 187, 148, 169, 170, 144, 38, 86, 69, 92, 91, 76, 97, 98, 99, 37, 67, 17, 167, 89, 141, 188,
+ 171, 40, 199, 105, 107, 4, 128, 134, 133, 31, 32, 33, 143, 186, 10, 210, 61, 66, 193, 191, 192, 185, 184, 181, 7, 16,
+ 154, 151, 152, 100, 39, 72, 70, 71, 59, 19, 223, 150, 189, 135, 131, 122, 130, 132, 123, 129, 112, 115, 113, 114, 116,
+ 117, 118, 35, 36, 207, 9, 50, 172, 41, 43, 46, 47, 45, 42, 62, 53, 68, 108, 109, 101, 51, 21, 20, 146, 180, 174, 179,
+ 175, 173, 55, 57, 166, 48, 58, 64, 87, 120, 127, 162, 136, 155, 159, 190, 142, 140, 149, 145, 164, 197, 202, 30, 29,
+ 23, 25, 24, 27, 26, 28, 22, 6)

@@ -21,6 +21,8 @@ TYPES: (name, document keys in encoding order, keys that repeat, states). A stat
 minOccurs, at maxOccurs]; otherwise one view. A view is (event-code width, productions in event-code order), and
 a production (kind, key, ref, next state, attribute namespace); kinds 0 AT, 1 SE, 2 EE, 3 CH, 4 SE(*), 5 mixed CH.
 ROOTS: the global elements in DocContent event-code order; the code after the last is SE(*).
+FRAGMENT_ROOTS: every element qname in FragmentContent event-code order (-1: declared with different grammars);
+then SE(*) and ED.
 """
 
 # fmt: off
@@ -38,6 +40,8 @@ def render_module(namespace: str, schema: str, grammars: NamespaceGrammars) -> s
     parts.append(_assign("TYPES", tuple(_type(t) for t in grammars.types)))
     parts.append(f"DOCUMENT_WIDTH = {coding_length(len(grammars.roots) + 1)}\n")
     parts.append(_assign("ROOTS", tuple(grammars.roots)))
+    parts.append(f"FRAGMENT_WIDTH = {coding_length(len(grammars.fragment_roots) + 2)}\n")
+    parts.append(_assign("FRAGMENT_ROOTS", tuple(grammars.fragment_roots)))
     return "\n".join(parts)
 
 

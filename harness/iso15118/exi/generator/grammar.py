@@ -98,6 +98,8 @@ class NamespaceGrammars:
     types: list[TypeGrammar] = field(default_factory=list)
     elements: list[ElementGrammar] = field(default_factory=list)
     roots: list[int] = field(default_factory=list)  # element grammar indices in DocContent event-code order
+    # EXI fragments (§8.5.2): every element qname of the schema set, sorted; -1 where one qname is declared with
+    # different grammars (the relaxed fragment grammar, not supported). Signatures encode SignedInfo this way.
     fragment_roots: list[int] = field(default_factory=list)
 
 
@@ -108,11 +110,29 @@ class GrammarBuilder:
         self._datatype_index: dict[DatatypeSpec, int] = {}
         self._type_index: dict[int, int] = {}
         self._element_index: dict[int, int] = {}
+        self._element_types: dict[int, ComplexType | SimpleType] = {}
 
     def build(self) -> NamespaceGrammars:
         globals_sorted = sorted(self._schemas.global_elements, key=lambda d: qname_key(d.name))
         self.result.roots = [self.element(decl) for decl in globals_sorted]
+        # Named types no element uses still declare local elements, and those belong to the fragment grammar.
+        for named in self._schemas.named_types:
+            if isinstance(named, ComplexType):
+                self.complex_type(named)
+        by_name: dict[tuple[str, str], int] = {}
+        for index, element in enumerate(self.result.elements):
+            known = by_name.get(element.name)
+            if known is None:
+                by_name[element.name] = index
+            elif known >= 0 and not self._same_type(known, index):
+                by_name[element.name] = -1
+        self.result.fragment_roots = [by_name[name] for name in sorted(by_name, key=qname_key)]
         return self.result
+
+    def _same_type(self, first: int, second: int) -> bool:
+        """Two declarations of one qname share a grammar only with the same named type (EXI 1.0 §8.5.3)."""
+        a, b = self._element_types[first], self._element_types[second]
+        return a.name is not None and a is b
 
     # -- registries ------------------------------------------------------------------------------------------------
     def datatype(self, simple: SimpleType) -> int:
@@ -133,6 +153,7 @@ class GrammarBuilder:
         # An element whose type is abstract is as unusable in a document as an abstract element.
         unusable = decl.abstract or (isinstance(decl.type, ComplexType) and decl.type.abstract)
         grammar = ElementGrammar(name=decl.name, simple=None, complex=None, abstract=unusable)
+        self._element_types[index] = decl.type
         self.result.elements.append(grammar)
         if isinstance(decl.type, SimpleType):
             grammar.simple = self.datatype(decl.type)

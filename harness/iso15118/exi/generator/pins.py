@@ -44,4 +44,6 @@ NAMESPACES = {
     "ac": ("V2G_CI_AC.xsd", "urn:iso:std:iso:15118:-20:AC"),
     "wpt": ("V2G_CI_WPT.xsd", "urn:iso:std:iso:15118:-20:WPT"),
     "acdp": ("V2G_CI_ACDP.xsd", "urn:iso:std:iso:15118:-20:ACDP"),
+    # xmldsig on its own: the grammar SignedInfo fragments are encoded with (as the Java reference codec does).
+    "xmldsig": ("xmldsig-core-schema.xsd", "http://www.w3.org/2000/09/xmldsig#"),
 }
