@@ -10,6 +10,12 @@ from .errors import ExiDecodeError
 MAX_UNSIGNED_OCTETS = 20
 
 
+def coding_length(count: int) -> int:
+    """Bits of an n-bit field telling `count` alternatives apart (0 for a single one): event codes, enumerations,
+    n-bit integers."""
+    return 0 if count <= 1 else (count - 1).bit_length()
+
+
 # Python integers are immutable: shifting one that holds the whole stream costs time in proportion to its size, so
 # the writer flushes whole octets beyond this many bits and the reader windows streams longer than this many octets.
 WRITER_FLUSH_BITS = 2048

@@ -11,14 +11,23 @@ import argparse
 import json
 import sys
 
+from harness.iso15118.transport.errors import V2gtpError
+from harness.iso15118.transport.v2gtp import PayloadType, parse_frame
+
 from .codec import SHORT_NAMES, decode, encode, grammar
 from .errors import ExiError
 from .jsonform import from_json, to_json
 
 EXIT_INVALID = 2
-V2GTP_HEADER = 8
-# V2GTP payload types of the -20 namespaces (ISO 15118-20 V2GTP table) -> short namespace name.
-PAYLOAD_NAMESPACES = {0x8001: "app", 0x8002: "common", 0x8003: "ac", 0x8004: "dc", 0x8005: "acdp", 0x8006: "wpt"}
+V2GTP_START = b"\x01\xfe"  # version 1 and its inverse: how a framed trace begins
+PAYLOAD_NAMESPACES = {
+    PayloadType.SUPPORTED_APP_PROTOCOL: "app",
+    PayloadType.COMMON_MESSAGES: "common",
+    PayloadType.AC: "ac",
+    PayloadType.DC: "dc",
+    PayloadType.ACDP: "acdp",
+    PayloadType.WPT: "wpt",
+}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,15 +52,16 @@ def _decode(options: argparse.Namespace) -> int:
     except ValueError:
         return _fail("the argument is not hex")
     namespace = options.namespace
-    if data[:2] == b"\x01\xfe" and len(data) >= V2GTP_HEADER:
-        payload_type = int.from_bytes(data[2:4], "big")
-        length = int.from_bytes(data[4:8], "big")
-        if length != len(data) - V2GTP_HEADER:
-            return _fail(f"V2GTP header announces {length} payload bytes, {len(data) - V2GTP_HEADER} follow")
-        namespace = namespace or PAYLOAD_NAMESPACES.get(payload_type)
+    if data.startswith(V2GTP_START):
+        try:
+            # The whole trace is in hand, so no size cap: a wrong length shows as truncated or trailing bytes.
+            frame = parse_frame(data, max_payload=0xFFFFFFFF)
+        except V2gtpError as exc:
+            return _fail(str(exc))
+        namespace = namespace or PAYLOAD_NAMESPACES.get(frame.payload_type)  # type: ignore[call-overload]
         if namespace is None:
-            return _fail(f"V2GTP payload type 0x{payload_type:04x} carries no EXI message")
-        data = data[V2GTP_HEADER:]
+            return _fail(f"V2GTP payload type 0x{int(frame.payload_type):04x} carries no EXI message")
+        data = frame.payload
     namespace = namespace or "common"
     try:
         document = decode(namespace, data)

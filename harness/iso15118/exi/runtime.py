@@ -265,12 +265,7 @@ class Grammar:
 
     def decode_fragment(self, data: bytes) -> dict[str, Any]:
         """The one element of an EXI fragment; more than one element, or none, is refused."""
-        if not data:
-            raise ExiDecodeError("empty input", 0)
-        reader = BitReader(data)
-        header = reader.bits(8)
-        if header != EXI_HEADER:
-            raise ExiDecodeError(f"EXI header 0x{header:02x}, expected 0x80 (no options, version 1)", 0)
+        reader = _after_header(data)
         start = reader.pos
         code = reader.bits(self.fragment_width)
         if code >= len(self.fragment_roots) or self.fragment_roots[code] is None:
@@ -289,12 +284,7 @@ class Grammar:
 
     # -- decoding --------------------------------------------------------------------------------------------------
     def decode(self, data: bytes) -> dict[str, Any]:
-        if not data:
-            raise ExiDecodeError("empty input", 0)
-        reader = BitReader(data)
-        header = reader.bits(8)
-        if header != EXI_HEADER:
-            raise ExiDecodeError(f"EXI header 0x{header:02x}, expected 0x80 (no options, version 1)", 0)
+        reader = _after_header(data)
         start = reader.pos
         code = reader.bits(self.document_width)
         if code >= len(self.roots):
@@ -404,3 +394,14 @@ class Grammar:
         if reader.bits(1):
             raise ExiUnsupported("second-level event after a simple value", reader.pos - 1)
         return value
+
+
+def _after_header(data: bytes) -> BitReader:
+    """A reader past the EXI header, which the profile fixes at 0x80 (no options, final version 1)."""
+    if not data:
+        raise ExiDecodeError("empty input", 0)
+    reader = BitReader(data)
+    header = reader.bits(8)
+    if header != EXI_HEADER:
+        raise ExiDecodeError(f"EXI header 0x{header:02x}, expected 0x80 (no options, version 1)", 0)
+    return reader

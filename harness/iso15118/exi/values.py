@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .bitstream import BitReader, BitWriter
+from .bitstream import BitReader, BitWriter, coding_length
 from .errors import ExiDecodeError, ExiEncodeError
 
 MAX_CODE_POINT = 0x10FFFF
@@ -51,10 +51,6 @@ def _unsigned_bits(value: int) -> tuple[int, int]:
         count += 8
         if not value:
             return (bits, count)
-
-
-def _bits_for(count: int) -> int:
-    return 0 if count <= 1 else (count - 1).bit_length()
 
 
 class ValueCodec:
@@ -236,12 +232,12 @@ class StringCodec(ValueCodec):
             local = table.local.get(partition)
             if local is not None and value in local[1]:
                 writer.unsigned(0)
-                writer.bits(local[1][value], _bits_for(len(local[0])))
+                writer.bits(local[1][value], coding_length(len(local[0])))
                 return
             hit = table.global_index.get(value)
             if hit is not None:
                 writer.unsigned(1)
-                writer.bits(hit, _bits_for(len(table.global_values)))
+                writer.bits(hit, coding_length(len(table.global_values)))
                 return
         if value.isascii():
             writer.unsigned(len(value) + 2)
@@ -257,12 +253,12 @@ class StringCodec(ValueCodec):
         length = reader.unsigned()
         if length == 0:
             values, _ = table.local.get(partition, ([], {}))
-            index = reader.bits(_bits_for(len(values)))
+            index = reader.bits(coding_length(len(values)))
             if index >= len(values):
                 raise ExiDecodeError(f"local string table hit {index} but the partition holds {len(values)}", start)
             return values[index]
         if length == 1:
-            index = reader.bits(_bits_for(len(table.global_values)))
+            index = reader.bits(coding_length(len(table.global_values)))
             if index >= len(table.global_values):
                 raise ExiDecodeError(f"global string table hit {index} beyond {len(table.global_values)}", start)
             return table.global_values[index]
@@ -302,7 +298,7 @@ class EnumerationCodec(ValueCodec):
         self.values = values
         self.as_int = value_kind == "int"
         self.index = {(int(v) if self.as_int else v): i for i, v in enumerate(values)}
-        self.width = _bits_for(len(values))
+        self.width = coding_length(len(values))
         self.fixed = self.width
 
     def from_raw(self, raw: int, start: int) -> Any:

@@ -38,7 +38,7 @@ def test_v2gtp_framed_input_takes_the_namespace_from_the_payload_type(capsys: py
     [
         (["exi", "decode", "zz"], "", "not hex"),
         (["exi", "decode", "80ff"], "", "not a valid common message"),
-        (["exi", "decode", "01fe8002000000ff80"], "", "announces 255 payload bytes"),
+        (["exi", "decode", "01fe8002000000ff80"], "", "1 of 255 announced bytes"),
         (["exi", "encode"], "{not json", "not JSON"),
         (["exi", "encode", "--namespace", "dc"], '{"SessionSetupReq": {}}', "not a global element"),
         (["exi", "encode"], '{"SessionSetupReq": {"Header": {"SessionID": "zz"}}}', "not valid hex"),

@@ -3,6 +3,7 @@ assigns it: bounded integers as n-bit, non-negative ones as unsigned, enumeratio
 
 from __future__ import annotations
 
+from ..bitstream import coding_length
 from .xsd import SchemaError, SimpleType
 
 # The largest bounded range EXI encodes as an n-bit offset (EXI 1.0 §7.1.9: 4096 values or fewer).
@@ -14,11 +15,6 @@ _STRING_BUILTINS = {
     "string", "normalizedString", "token", "language", "Name", "NCName", "ID", "IDREF", "ENTITY", "NMTOKEN",
     "anyURI", "anySimpleType",
 }  # fmt: skip
-
-
-def coding_length(count: int) -> int:
-    """Bits needed to tell `count` alternatives apart (0 for a single one)."""
-    return 0 if count <= 1 else (count - 1).bit_length()
 
 
 def datatype_of(simple: SimpleType) -> DatatypeSpec:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pprint
 from typing import Any
 
-from .datatypes import coding_length
-from .grammar import CH_MIXED, SE_ANY, NamespaceGrammars, Production, TypeGrammar
+from ..bitstream import coding_length
+from .grammar import NamespaceGrammars, Production, TypeGrammar
 
 HEADER = '''"""EXI grammar tables for {namespace}.
 
@@ -57,14 +57,8 @@ def _type(grammar: TypeGrammar) -> tuple[Any, ...]:
 def _view(productions: list[Production]) -> tuple[Any, ...]:
     # Non-strict profile: every element state keeps one code for its second level.
     width = coding_length(len(productions) + 1)
-    rows = tuple(
-        (p.kind, p.key, p.ref, p.next, "" if p.kind in (SE_ANY, CH_MIXED) else _namespace(p)) for p in productions
-    )
+    rows = tuple((p.kind, p.key, p.ref, p.next, p.namespace) for p in productions)
     return (width, rows)
-
-
-def _namespace(production: Production) -> str:
-    return getattr(production, "namespace", "")
 
 
 def _assign(name: str, value: Any) -> str:

@@ -58,6 +58,7 @@ class Production:
     key: str
     ref: int | None  # element grammar index (SE) or datatype index (AT, CH)
     next: int | None  # state index; None ends the element
+    namespace: str = ""  # an attribute's namespace: with its name, the string-table partition of its values
 
 
 @dataclass
@@ -222,7 +223,8 @@ class _TypeBuilder:
         following = list(content_start)
         for attribute in reversed(attributes):
             target = self._new_state(State(views=[View(following)]))
-            production = Production(AT, attribute.name[1], self._owner.datatype(attribute.type), target)
+            datatype = self._owner.datatype(attribute.type)
+            production = Production(AT, attribute.name[1], datatype, target, attribute.name[0])
             current = [production]
             if not attribute.required:
                 current += [p for p in following]
