@@ -31,6 +31,7 @@ class Evidence:
         self._file: IO[str] | None = None
         self._path: Path | None = None
         self._findings: list[Finding] = []
+        self._attachments: list[Path] = []
         self._case_id: str | None = None
         self._open(SESSION_NAME)
 
@@ -40,17 +41,23 @@ class Evidence:
         with self._lock:
             self._close()
             self._findings = []
+            self._attachments = []
             self._case_id = case_id
             self._open(case_id)
 
     def end_case(self) -> tuple[list[str], list[Finding]]:
-        """Close the case's file (fsynced) and return its relative evidence paths and its findings."""
+        """Close the case's file (fsynced) and return its relative evidence paths and its findings.
+
+        The case's JSONL file comes first; attachments (packet captures, key logs) follow in the order recorded.
+        """
         with self._lock:
             path = self._path
             self._close()
             findings, self._findings, self._case_id = self._findings, [], None
+            attachments, self._attachments = self._attachments, []
             self._open(SESSION_NAME)
         relative = [path.relative_to(self.run_dir).as_posix()] if path is not None else []
+        relative += [a.relative_to(self.run_dir).as_posix() for a in attachments if a.exists()]
         return relative, findings
 
     @property
@@ -91,6 +98,32 @@ class Evidence:
 
     def note(self, text: str) -> None:
         self._write({"kind": "note", "text": text})
+
+    def attachment_path(self, name: str) -> Path:
+        """A fresh path for a file that belongs to the current case (a pcap, a TLS key log), not yet created.
+
+        Files live in `evidence/<case id>/`; the name gets a counter when it is taken. The path is listed in the
+        case's evidence once the case ends, if the file exists by then.
+        """
+        with self._lock:
+            folder = self.dir / (self._case_id or SESSION_NAME)
+            folder.mkdir(parents=True, exist_ok=True)
+            stem, dot, suffix = name.partition(".")
+            path, counter = folder / name, 2
+            while path.exists() or path in self._attachments:
+                path = folder / f"{stem}-{counter}{dot}{suffix}"
+                counter += 1
+            if self._case_id is not None:
+                self._attachments.append(path)
+            return path
+
+    def attach(self, path: Path, description: str) -> None:
+        """Record that `path` (from `attachment_path`) holds evidence, with what it is."""
+        self._write({"kind": "attachment", "path": path.relative_to(self.run_dir).as_posix(), "text": description})
+
+    def record(self, kind: str, **fields: Any) -> int:
+        """A structured entry of its own kind (e.g. `v2g_exchange`, `v2g_session`); returns its seq."""
+        return self._write({"kind": kind, **fields})
 
     def close(self) -> None:
         with self._lock:

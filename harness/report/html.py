@@ -12,8 +12,11 @@ import jinja2
 
 import harness
 from harness.report import coerce
+from harness.report.attachments import AttachmentView, case_attachments
+from harness.report.fmt import format_duration, format_time
 from harness.report.model import CaseResult, EvidenceFile, Finding, RunData
 from harness.report.trace import TraceRow, build_rows
+from harness.report.v2g import SessionView, build_sessions
 
 TEMPLATE: Final = "report.html.j2"
 VERDICT_LABELS: Final = {
@@ -55,6 +58,8 @@ class CaseView:
     findings: tuple[FindingView, ...]
     steps: tuple[tuple[str, str], ...]
     traces: tuple[TraceView, ...]
+    v2g_sessions: tuple[SessionView, ...]
+    attachments: tuple[AttachmentView, ...]
 
 
 @dataclass(frozen=True)
@@ -131,23 +136,6 @@ def overall_verdict(counts: dict[str, int], *, complete: bool) -> Overall:
     return overall
 
 
-def format_time(value: str | None) -> str:
-    parsed = coerce.timestamp(value)
-    if parsed is None:
-        return value or "—"
-    return parsed.isoformat(sep=" ", timespec="milliseconds")
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    if abs(seconds) < 60:
-        return f"{seconds:.2f} s"
-    minutes, secs = divmod(int(seconds + 0.5), 60)  # half up, not round()'s half-to-even
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
-
-
 def anchor_for(case_id: str, used: set[str]) -> str:
     """A unique, URL-safe element id; a re-run of the same case gets `-2`, `-3`…"""
     base = "tc-" + re.sub(r"[^A-Za-z0-9_.-]", "_", case_id)
@@ -195,11 +183,13 @@ def _case_views(data: RunData) -> list[CaseView]:
 
 def _case_view(data: RunData, result: CaseResult, anchor: str) -> CaseView:
     row_anchors: set[str] = set()
-    traces = tuple(
-        TraceView(evidence=data.evidence[path], rows=tuple(build_rows(data.evidence[path], anchor, row_anchors)))
-        for path in result.evidence
-        if path in data.evidence
-    )
+    trace_files = [
+        file for path in result.evidence if (file := data.evidence.get(path)) is not None and not file.attachment
+    ]
+    traces = tuple(TraceView(evidence=file, rows=tuple(build_rows(file, anchor, row_anchors))) for file in trace_files)
+    # After the traces: a sequence row links to a trace row only if that row got its anchor.
+    sessions = build_sessions(trace_files, anchor, row_anchors, data.evidence)
+    shown = {path for session in sessions for path in session.attachment_paths}
     findings = tuple(
         FindingView(
             finding=finding,
@@ -219,4 +209,6 @@ def _case_view(data: RunData, result: CaseResult, anchor: str) -> CaseView:
         findings=findings,
         steps=tuple(("" if step.t is None else f"{step.t:.3f}", step.text) for step in result.steps),
         traces=traces,
+        v2g_sessions=sessions,
+        attachments=case_attachments(result.evidence, trace_files, data.evidence, exclude=shown),
     )

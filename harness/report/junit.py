@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from typing import Final
 
-from harness.report.model import CaseResult, Finding, RunData
+from harness.report.model import CaseResult, EvidenceFile, Finding, RunData
 
 SUITE_NAME: Final = "harness"
 # XML 1.0 forbids most control characters even as references; a DUT can put anything in a frame we quote.
@@ -45,13 +46,13 @@ def render_junit(data: RunData) -> bytes:
         if value:
             ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
     for result in data.results:
-        suite.append(_testcase(result))
+        suite.append(_testcase(result, data.evidence))
     ET.indent(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document + b"\n"
 
 
-def _testcase(result: CaseResult) -> ET.Element:
+def _testcase(result: CaseResult, evidence: Mapping[str, EvidenceFile]) -> ET.Element:
     classname = ".".join(part for part in (result.standard, result.block) if part) or SUITE_NAME
     case = ET.Element(
         "testcase",
@@ -77,8 +78,21 @@ def _testcase(result: CaseResult) -> ET.Element:
     elif result.verdict == "not_applicable":
         ET.SubElement(case, "skipped", {"message": message})
     if result.evidence:
-        ET.SubElement(case, "system-out").text = _clean("\n".join(result.evidence))
+        ET.SubElement(case, "system-out").text = _clean("\n".join(_evidence_lines(result, evidence)))
     return case
+
+
+def _evidence_lines(result: CaseResult, evidence: Mapping[str, EvidenceFile]) -> list[str]:
+    """One line per evidence path; an attachment that exists in the [[ATTACHMENT|path]] form CI servers pick up.
+
+    The path stays relative to the run directory, which is where junit.xml is: an absolute path would break as soon
+    as the run directory is archived or moved.
+    """
+    lines = []
+    for path in result.evidence:
+        found = evidence.get(path)
+        lines.append(f"[[ATTACHMENT|{path}]]" if found is not None and found.attachment and found.exists else path)
+    return lines
 
 
 def _finding_line(finding: Finding) -> str:

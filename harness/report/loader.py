@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 from harness.report import coerce
 from harness.report.model import (
@@ -28,6 +28,11 @@ from harness.report.model import (
 
 # A broken file can have thousands of bad lines; the report names the first few and counts the rest.
 MAX_PROBLEMS_LISTED = 10
+# Only these are parsed line by line; anything else a case lists (a pcapng, a TLS key log) is an attachment that the
+# report links to but never reads: binary data parsed as JSONL would only produce pages of "invalid line" rows.
+TRACE_SUFFIXES: Final = frozenset({".jsonl"})
+# Entry fields that name another file of the run, by entry kind.
+FILE_FIELDS: Final = {"attachment": ("path",), "v2g_session": ("pcap", "keylog")}
 
 
 def load_run(run_dir: Path, *, trace_cap: int = TRACE_CAP) -> RunData:
@@ -50,6 +55,10 @@ def load_run(run_dir: Path, *, trace_cap: int = TRACE_CAP) -> RunData:
     evidence: dict[str, EvidenceFile] = {}
     for result in results:
         for rel in result.evidence:
+            if rel not in evidence:
+                evidence[rel] = _load_evidence(run_dir, rel, trace_cap)
+        # A case that crashed never listed its attachments; the entries that name them still make them linkable.
+        for rel in _referenced_files(evidence[path] for path in result.evidence):
             if rel not in evidence:
                 evidence[rel] = _load_evidence(run_dir, rel, trace_cap)
 
@@ -216,14 +225,40 @@ def _parse_result(number: int, case_id: str, raw: Mapping[str, Any]) -> CaseResu
     )
 
 
+def is_trace_path(rel: str) -> bool:
+    """Whether a listed evidence path is a JSONL trace (parsed) rather than an attachment (only linked)."""
+    return PurePosixPath(rel.replace("\\", "/")).suffix.lower() in TRACE_SUFFIXES
+
+
+def _referenced_files(files: Iterable[EvidenceFile]) -> list[str]:
+    """Paths that attachment and v2g_session entries name, in order of appearance; wrongly typed ones are skipped."""
+    found: list[str] = []
+    for file in files:
+        for entry in file.entries:
+            record = entry.record or {}
+            for name in FILE_FIELDS.get(coerce.strict_text(record.get("kind")) or "", ()):
+                path = coerce.strict_text(record.get(name))
+                if path and path not in found:
+                    found.append(path)
+    return found
+
+
 def _load_evidence(run_dir: Path, rel: str, cap: int) -> EvidenceFile:
     pure = PurePosixPath(rel.replace("\\", "/"))
     target = run_dir / pure
+    attachment = not is_trace_path(rel)
     # Evidence paths come from a file we do not trust to be well-formed; never read outside the run directory.
     if pure.is_absolute() or ".." in pure.parts or not target.resolve().is_relative_to(run_dir.resolve()):
-        return EvidenceFile(path=rel, exists=False, problems=("The path points outside the run directory; not read.",))
+        return EvidenceFile(
+            path=rel,
+            exists=False,
+            attachment=attachment,
+            problems=("The path points outside the run directory; not read.",),
+        )
     if not target.is_file():
-        return EvidenceFile(path=rel, exists=False, problems=("The evidence file is missing.",))
+        return EvidenceFile(path=rel, exists=False, attachment=attachment, problems=("The evidence file is missing.",))
+    if attachment:
+        return _stat_attachment(target, rel)
     try:
         data = target.read_bytes()
     except OSError as exc:
@@ -252,6 +287,17 @@ def _load_evidence(run_dir: Path, rel: str, cap: int) -> EvidenceFile:
         total_entries=total,
         problems=tuple(_limit(problems)),
     )
+
+
+def _stat_attachment(target: Path, rel: str) -> EvidenceFile:
+    # Not hashed here: a capture can be large, and manifest.json already holds the SHA-256 of every file.
+    try:
+        size = target.stat().st_size
+    except OSError as exc:
+        return EvidenceFile(
+            path=rel, exists=False, attachment=True, problems=(f"The attached file could not be read: {exc}.",)
+        )
+    return EvidenceFile(path=rel, exists=True, attachment=True, size=size)
 
 
 def _limit(problems: list[str]) -> list[str]:

@@ -102,7 +102,10 @@ class EvidenceEntry:
 
 @dataclass(frozen=True)
 class EvidenceFile:
-    """An evidence file as found: at most the trace cap of entries, plus what was wrong with it."""
+    """An evidence file as found: at most the trace cap of entries, plus what was wrong with it.
+
+    An `attachment` (a packet capture, a TLS key log) is never parsed: it has no entries, only its size.
+    """
 
     path: str
     exists: bool
@@ -110,6 +113,8 @@ class EvidenceFile:
     entries: tuple[EvidenceEntry, ...] = ()
     total_entries: int = 0
     problems: tuple[str, ...] = ()
+    attachment: bool = False
+    size: int | None = None
 
     @property
     def capped(self) -> bool:

@@ -1,8 +1,9 @@
-"""Turn evidence entries into message-trace rows: direction, OCPP message type, action, pretty payload."""
+"""Turn evidence entries into message-trace rows: direction, message type, action, pretty payload."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,6 +18,10 @@ MAX_BODY_CHARS: Final = 20_000
 DIRECTIONS: Final = {"rx": "DUT → harness", "tx": "harness → DUT"}
 # Record keys that the trace already shows in its own columns.
 _ENVELOPE_KEYS: Final = frozenset({"seq", "mono", "wall", "channel", "kind", "direction"})
+V2G_CHANNEL: Final = "v2gtp"
+_V2GTP_HEADER_HEX: Final = 16  # the 8-byte V2GTP header
+_HEX_PER_LINE: Final = 64  # 32 bytes: short enough to read, long enough to keep a DC_ChargeLoopReq on a few lines
+_HEX: Final = re.compile(r"(?:[0-9a-fA-F]{2})*")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class TraceRow:
     severity: str = ""
     malformed: bool = False
     anchor: str = ""
+    raw_hex: str = ""
+    raw_label: str = ""
 
 
 def build_rows(evidence: EvidenceFile, anchor_prefix: str, used_anchors: set[str]) -> list[TraceRow]:
@@ -151,6 +158,8 @@ def _frame_row(record: Mapping[str, Any], seq: str, offset: str) -> TraceRow:
         "direction": DIRECTIONS.get(direction, direction),
         "direction_class": direction if direction in DIRECTIONS else "",
     }
+    if channel == V2G_CHANNEL:
+        return _v2g_frame_row(record, common)
     if channel != "ocpp":
         return TraceRow(
             **common,
@@ -177,6 +186,72 @@ def _frame_row(record: Mapping[str, Any], seq: str, offset: str) -> TraceRow:
         body=_cap(text) if malformed else _pretty(payload if well_formed else frame),
         malformed=malformed or not well_formed,
     )
+
+
+def _v2g_frame_row(record: Mapping[str, Any], common: dict[str, Any]) -> TraceRow:
+    """A V2GTP frame: message name, payload type and session, the decoded document, and the bytes as hex."""
+    header_problem = _problem_text(record.get("malformed"))
+    decode_error = _problem_text(record.get("decode_error"))
+    message = coerce.strict_text(record.get("message"))
+    payload_type = coerce.text(record.get("payload_type"))
+    session = coerce.text(record.get("session"))
+    raw = record.get("raw")
+    hex_ok = isinstance(raw, str) and _HEX.fullmatch(raw) is not None
+    parts = []
+    if header_problem is not None:
+        parts.append(f"malformed V2GTP header: {header_problem}")
+    if decode_error is not None:
+        parts.append(f"payload did not decode: {decode_error}")
+    if not hex_ok:
+        parts.append(f"raw is not hex: {_cap(raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False))}")
+    if record.get("document") is not None:
+        parts.append(_pretty(record.get("document")))
+    elif record.get("raw_send") is True and header_problem is None:
+        parts.append("sent as-is by a negative test, not as a built frame")
+    hex_block = _hex_block(raw) if isinstance(raw, str) and hex_ok else ""
+    body = "\n\n".join(parts)
+    return TraceRow(
+        **common,
+        message_type=f"V2GTP {payload_type}" if payload_type else "V2GTP",
+        message_id=f"session {session}" if session else "",
+        action=_v2g_name(record, message, header_problem, decode_error),
+        # Nothing decoded: the bytes are the body; otherwise they sit folded under the document.
+        body=body or hex_block,
+        raw_hex=hex_block if body else "",
+        raw_label=f"raw V2GTP frame, {len(raw) // 2} bytes" if isinstance(raw, str) and hex_ok else "",
+        malformed=header_problem is not None or decode_error is not None or not hex_ok,
+    )
+
+
+def _v2g_name(record: Mapping[str, Any], message: str | None, header_problem: str | None, error: str | None) -> str:
+    if header_problem is not None:
+        return "malformed V2GTP"
+    if message:
+        return message
+    if record.get("raw_send") is True:
+        return "raw bytes"
+    if error is not None:
+        return "undecodable"
+    return "not decoded"
+
+
+def _problem_text(value: Any) -> str | None:
+    """The text of a problem field; present but not a string (true, a number, an object) still counts as one."""
+    if value is None or value is False:
+        return None
+    text = coerce.strict_text(value)
+    return text if text is not None else json.dumps(value, ensure_ascii=False)
+
+
+def _hex_block(raw: str) -> str:
+    """The frame as hex: the V2GTP header on a line of its own, then the payload 32 bytes a line."""
+    digits = raw.lower()
+    payload = digits[_V2GTP_HEADER_HEX:]
+    lines = [
+        digits[:_V2GTP_HEADER_HEX],
+        *(payload[i : i + _HEX_PER_LINE] for i in range(0, len(payload), _HEX_PER_LINE)),
+    ]
+    return _cap("\n".join(line for line in lines if line))
 
 
 def _frame_type(frame: Any) -> int | None:

@@ -47,6 +47,43 @@ DEVICE_MODEL_ERRORS_REJECTED = "device-model-errors-rejected"
 SETVARIABLES_BATCH_ONLY_FIRST = "setvariables-batch-only-first"
 ENERGY_REGISTER_DRIFTS = "energy-register-drifts"
 IGNORES_GRID = "ignores-grid"
+# Faults of the ISO 15118-20 SECC inside the station.
+SECC_SLOW_RESPONSE = "secc-slow-response"
+SECC_SLOW_CHARGE_LOOP = "secc-slow-charge-loop"
+SECC_GENERAL_TIMEOUT_AFTER_CHARGE_LOOP = "secc-general-timeout-after-charge-loop"
+SECC_IGNORES_SEQUENCE_TIMEOUT = "secc-ignores-sequence-timeout"
+SECC_ACCEPTS_OUT_OF_SEQUENCE = "secc-accepts-out-of-sequence"
+SECC_IGNORES_SESSION_ID = "secc-ignores-session-id"
+SECC_REFUSES_DISCHARGE = "secc-refuses-discharge"
+SECC_WRONG_EVSE_ID = "secc-wrong-evse-id"
+SECC_SESSION_SETUP_PLAIN_OK = "secc-session-setup-plain-ok"
+SECC_ADOPTS_EV_SESSION_ID = "secc-adopts-ev-session-id"
+SECC_NO_SESSION_RESUME = "secc-no-session-resume"
+SECC_ACCEPTS_MALFORMED_V2GTP = "secc-accepts-malformed-v2gtp"
+SECC_ACCEPTS_WRONG_PAYLOAD_TYPE = "secc-accepts-wrong-payload-type"
+SECC_ANSWERS_MALFORMED_EXI = "secc-answers-malformed-exi"
+SECC_ACCEPTS_INVALID_PARAMETERS = "secc-accepts-invalid-parameters"
+SECC_IGNORES_CHARGING_LIMIT = "secc-ignores-charging-limit"
+SECC_AUTHORIZES_WITHOUT_IDENTIFICATION = "secc-authorizes-without-identification"
+SECC_ONGOING_FAILS_EARLY = "secc-ongoing-fails-early"
+SECC_STAYS_AFTER_FAILED = "secc-stays-after-failed"
+SECC_PRECHARGE_NO_VOLTAGE = "secc-precharge-no-voltage"
+SECC_IGNORES_TCP_RESET = "secc-ignores-tcp-reset"
+SECC_AUTHORIZATION_SETUP_WITHOUT_EIM = "secc-authorization-setup-without-eim"
+SECC_SERVICE_LIST_MISSING_BPT = "secc-service-list-missing-bpt"
+SECC_SERVICE_DETAIL_NO_DYNAMIC = "secc-service-detail-no-dynamic"
+SECC_SCHEDULE_IGNORES_SUPPORTING_POINTS = "secc-schedule-ignores-supporting-points"
+SECC_DYNAMIC_MODE_IGNORED = "secc-dynamic-mode-ignored"
+SECC_CABLE_CHECK_NEVER_FINISHES = "secc-cable-check-never-finishes"
+SECC_CONTACTOR_ERROR = "secc-contactor-error"
+SECC_IGNORES_POWER_DELIVERY_STOP = "secc-ignores-power-delivery-stop"
+SECC_NO_METER_INFO = "secc-no-meter-info"
+SECC_WELDING_VOLTAGE_STUCK = "secc-welding-voltage-stuck"
+SECC_SESSION_STOP_FAILED = "secc-session-stop-failed"
+SECC_SAP_PICKS_FIRST_OFFER = "secc-sap-picks-first-offer"
+SECC_SDP_WRONG_SECURITY = "secc-sdp-wrong-security"
+SECC_SDP_WRONG_PORT = "secc-sdp-wrong-port"
+SECC_SDP_ANSWERS_INVALID = "secc-sdp-answers-invalid"
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
 ANALYSER_SCPI_ERROR = "analyser-scpi-error"
@@ -86,6 +123,56 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(SETVARIABLES_BATCH_ONLY_FIRST, "SetVariables with several entries applies the first and rejects the rest"),
     Fault(ENERGY_REGISTER_DRIFTS, "the station's energy register reads 3 % more than the energy that flowed"),
     Fault(IGNORES_GRID, "the station ignores grid voltage and frequency: no droop, no Q(U)"),
+    Fault(SECC_SLOW_RESPONSE, "the SECC answers every request 2 s late (performance time 1.5 s)"),
+    Fault(SECC_SLOW_CHARGE_LOOP, "the SECC answers each ChargeLoopReq after 350 ms (performance time 250 ms)"),
+    Fault(
+        SECC_GENERAL_TIMEOUT_AFTER_CHARGE_LOOP,
+        "after a ChargeLoopRes the SECC waits the general sequence timeout instead of 0.5 s",
+    ),
+    Fault(SECC_IGNORES_SEQUENCE_TIMEOUT, "the SECC never closes a silent session"),
+    Fault(SECC_ACCEPTS_OUT_OF_SEQUENCE, "requests out of sequence are answered OK"),
+    Fault(SECC_IGNORES_SESSION_ID, "a wrong SessionID in the header is not refused"),
+    Fault(SECC_REFUSES_DISCHARGE, "BPT: no discharge power offered, discharge requests get 0 W"),
+    Fault(SECC_WRONG_EVSE_ID, "SessionSetupRes carries an EVSEID of the wrong format"),
+    Fault(SECC_SESSION_SETUP_PLAIN_OK, "a new session is answered OK instead of OK_NewSessionEstablished"),
+    Fault(SECC_ADOPTS_EV_SESSION_ID, "an unknown SessionID from the EV becomes the session's ID"),
+    Fault(SECC_NO_SESSION_RESUME, "a paused session cannot be resumed: always a new session"),
+    Fault(SECC_ACCEPTS_MALFORMED_V2GTP, "a malformed V2GTP header does not close the connection"),
+    Fault(SECC_ACCEPTS_WRONG_PAYLOAD_TYPE, "a message under a payload type that does not fit is processed"),
+    Fault(SECC_ANSWERS_MALFORMED_EXI, "undecodable EXI gets an answer and the session goes on"),
+    Fault(
+        SECC_ACCEPTS_INVALID_PARAMETERS,
+        "invalid service IDs, parameter sets, schedule IDs and charge parameters are answered OK",
+    ),
+    Fault(
+        SECC_IGNORES_CHARGING_LIMIT,
+        "the OCPP charging limit reaches neither the -20 schedule and limits nor the power delivered",
+    ),
+    Fault(SECC_AUTHORIZES_WITHOUT_IDENTIFICATION, "EIM authorization is Finished at once, without an identification"),
+    Fault(SECC_ONGOING_FAILS_EARLY, "after four Ongoing authorization answers the SECC answers FAILED"),
+    Fault(SECC_STAYS_AFTER_FAILED, "after a FAILED response code the connection stays open"),
+    Fault(SECC_PRECHARGE_NO_VOLTAGE, "PreCharge never raises the output voltage"),
+    Fault(SECC_IGNORES_TCP_RESET, "power keeps flowing after the EV's TCP connection is reset"),
+    Fault(SECC_AUTHORIZATION_SETUP_WITHOUT_EIM, "AuthorizationSetupRes offers PnC only"),
+    Fault(SECC_SERVICE_LIST_MISSING_BPT, "ServiceDiscoveryRes lists no bidirectional service"),
+    Fault(SECC_SERVICE_DETAIL_NO_DYNAMIC, "ServiceDetailRes offers the Scheduled control mode only"),
+    Fault(
+        SECC_SCHEDULE_IGNORES_SUPPORTING_POINTS,
+        "ScheduleExchangeRes sends 24 schedule entries whatever MaximumSupportingPoints says",
+    ),
+    Fault(SECC_DYNAMIC_MODE_IGNORED, "a Dynamic session gets a Scheduled ScheduleExchangeRes"),
+    Fault(SECC_CABLE_CHECK_NEVER_FINISHES, "DC_CableCheckRes stays Ongoing"),
+    Fault(SECC_CONTACTOR_ERROR, "PowerDelivery Start is answered FAILED_ContactorError"),
+    Fault(SECC_IGNORES_POWER_DELIVERY_STOP, "power keeps flowing after PowerDelivery Stop"),
+    Fault(SECC_NO_METER_INFO, "ChargeLoopRes carries no MeterInfo even when the EV asks for it"),
+    Fault(SECC_WELDING_VOLTAGE_STUCK, "WeldingDetectionRes keeps reporting the battery voltage"),
+    Fault(SECC_SESSION_STOP_FAILED, "SessionStopReq is answered FAILED"),
+    Fault(
+        SECC_SAP_PICKS_FIRST_OFFER, "supportedAppProtocolRes accepts the first offered protocol, whatever its namespace"
+    ),
+    Fault(SECC_SDP_WRONG_SECURITY, "SDP announces TLS to an EV that asked for no TLS"),
+    Fault(SECC_SDP_WRONG_PORT, "SDP announces a TCP port nobody listens on"),
+    Fault(SECC_SDP_ANSWERS_INVALID, "SDP answers requests with invalid field values"),
     Fault(ANALYSER_STALE_READING, "the virtual power analyser keeps answering its first reading", lab=True),
     Fault(ANALYSER_SCPI_ERROR, "the virtual analyser queues -222 'Data out of range' after each command", lab=True),
     Fault(ANALYSER_DROPS_SOCKET, "the virtual power analyser closes every connection after its 20th query", lab=True),

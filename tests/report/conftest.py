@@ -145,6 +145,140 @@ def complete_results() -> list[dict[str, Any]]:
     ]
 
 
+def v2g_frame(seq: int, mono: float, direction: str, payload: bytes, **extra: Any) -> dict[str, Any]:
+    """A V2GTP frame entry: the 8-byte header (version 1, payload type 0x8002 unless given) and the payload, as hex."""
+    payload_type = int(extra.pop("type_code", 0x8002))
+    header = bytes([0x01, 0xFE]) + payload_type.to_bytes(2, "big") + len(payload).to_bytes(4, "big")
+    return {
+        "seq": seq,
+        "mono": mono,
+        "wall": "2026-11-22T10:00:01.234567+00:00",
+        "kind": "frame",
+        "channel": "v2gtp",
+        "direction": direction,
+        "raw": (header + payload).hex(),
+        "payload_type": f"0x{payload_type:04X}",
+        **extra,
+    }
+
+
+def v2g_entry(seq: int, mono: float, kind: str, **fields: Any) -> dict[str, Any]:
+    return {"seq": seq, "mono": mono, "wall": "2026-11-22T10:00:02+00:00", "kind": kind, **fields}
+
+
+V2G_CASE = "TC_V2G_01"
+V2G_DIR = f"evidence/{V2G_CASE}"
+SETUP_DOC = {
+    "SessionSetupReq": {"Header": {"SessionID": "00", "TimeStamp": 1700000000}, "EVCCID": "WMIV1234567890ABCDEX"}
+}
+
+
+REQUEST_MONO = {1: 10.0, 4: 10.1, 7: 12.0}
+
+
+def v2g_trace() -> list[dict[str, Any]]:
+    """Session S1 ends cleanly (ok, late, no response); S2 is cut off before its v2g_session entry."""
+
+    def exchange(
+        seq: int, request: str, response: str | None, request_seq: int, time_s: float | None, outcome: str
+    ) -> dict[str, Any]:
+        # Written when the exchange is settled: at the response, or when the EV gave up waiting.
+        return v2g_entry(
+            seq,
+            REQUEST_MONO[request_seq] + (time_s if time_s is not None else 2.0),
+            "v2g_exchange",
+            session="S1",
+            request=request,
+            response=response,
+            request_seq=request_seq,
+            response_seq=request_seq + 1 if response else None,
+            response_time_s=time_s,
+            limit_s=1.5,
+            timeout_s=2.0,
+            outcome=outcome,
+        )
+
+    return [
+        v2g_frame(
+            1,
+            10.0,
+            "tx",
+            bytes.fromhex("8000dbab9371d3234b71d1b981899189d191818991d26b9b3a232b30020000040040"),
+            session="S1",
+            message="SessionSetupReq",
+            document=SETUP_DOC,
+        ),
+        v2g_frame(
+            2,
+            10.0123,
+            "rx",
+            bytes.fromhex("8004"),
+            session="S1",
+            message="SessionSetupRes",
+            document={"SessionSetupRes": {"ResponseCode": "OK"}},
+        ),
+        exchange(3, "SessionSetupReq", "SessionSetupRes", 1, 0.0123, "ok"),
+        v2g_frame(
+            4,
+            10.1,
+            "tx",
+            bytes.fromhex("80"),
+            session="S1",
+            message="ServiceDiscoveryReq",
+            document={"ServiceDiscoveryReq": {}},
+        ),
+        v2g_frame(5, 11.72, "rx", bytes.fromhex("ff00"), session="S1", decode_error="EXI header expected"),
+        exchange(6, "ServiceDiscoveryReq", "ServiceDiscoveryRes", 4, 1.62, "late"),
+        v2g_frame(
+            7,
+            12.0,
+            "tx",
+            bytes.fromhex("80aa"),
+            session="S1",
+            message="DC_ChargeLoopReq",
+            document={"DC_ChargeLoopReq": {}},
+        ),
+        exchange(8, "DC_ChargeLoopReq", None, 7, None, "no_response"),
+        v2g_entry(9, 14.1, "attachment", path=f"{V2G_DIR}/S1.pcapng", text="packet capture of V2G session S1"),
+        v2g_entry(
+            10,
+            14.1,
+            "v2g_session",
+            session="S1",
+            endpoint="[fe80::1%veth0]:50000",
+            tls=False,
+            service="DC_BPT",
+            control_mode="Dynamic",
+            started_wall="2026-11-22T10:00:01+00:00",
+            duration_s=3.2,
+            ended_by="ev_close",
+            exchanges=3,
+            pcap=f"{V2G_DIR}/S1.pcapng",
+            keylog=None,
+        ),
+        v2g_entry(11, 14.5, "attachment", path=f"{V2G_DIR}/tls.keylog", text="TLS key log of the harness"),
+        v2g_frame(12, 15.0, "tx", b"\x00\x01", raw_send=True, session="S2"),
+        v2g_entry(
+            13,
+            15.1,
+            "v2g_exchange",
+            session="S2",
+            request="SessionSetupReq",
+            response=None,
+            request_seq=12,
+            response_seq=None,
+            response_time_s=None,
+            limit_s=1.5,
+            timeout_s=2.0,
+            outcome="closed",
+        ),
+    ]
+
+
+# Not valid UTF-8 and full of newlines: parsed as JSONL it would show up as a page of invalid rows.
+PCAP_BYTES = b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x4d\x3c\x2b\x1a\n\xff\xfe\n{not json}\n"
+
+
 class RunBuilder:
     """The builders, handed to tests as a fixture so they never import conftest (which breaks under importlib mode)."""
 
@@ -152,6 +286,9 @@ class RunBuilder:
     result = staticmethod(result)
     frame = staticmethod(frame)
     write_jsonl = staticmethod(write_jsonl)
+    v2g_frame = staticmethod(v2g_frame)
+    v2g_entry = staticmethod(v2g_entry)
+    v2g_trace = staticmethod(v2g_trace)
 
 
 @pytest.fixture
@@ -228,3 +365,17 @@ def make_run(tmp_path: Path) -> RunFactory:
         return run_dir
 
     return make
+
+
+@pytest.fixture
+def v2g_run(tmp_path: Path) -> Path:
+    run_dir = tmp_path / "v2g"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text(json.dumps(run_json()), encoding="utf-8")
+    evidence = [f"evidence/{V2G_CASE}.jsonl", f"{V2G_DIR}/S1.pcapng", f"{V2G_DIR}/tls.keylog"]
+    write_jsonl(run_dir / "results.jsonl", [result(V2G_CASE, "fail", standard="ISO 15118-20", evidence=evidence)])
+    write_jsonl(run_dir / evidence[0], v2g_trace())
+    (run_dir / V2G_DIR).mkdir()
+    (run_dir / V2G_DIR / "S1.pcapng").write_bytes(PCAP_BYTES)
+    (run_dir / V2G_DIR / "tls.keylog").write_text("CLIENT_TRAFFIC_SECRET_0 00 11\n", encoding="utf-8")
+    return run_dir

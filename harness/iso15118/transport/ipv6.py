@@ -79,6 +79,19 @@ def udp_socket(interface: str, *, port: int, join_sdp_group: bool) -> socket.soc
     return sock
 
 
+def unicast_socket(host: str, port: int = 0) -> socket.socket:
+    """A non-blocking UDP/IPv6 socket on `host` (bound to `port` for a server, an ephemeral one for a client)."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host if port else "::", port, 0, 0))
+    except OSError as exc:
+        sock.close()
+        raise LabError(f"cannot set up a UDP socket on [{host}]:{port}: {exc}") from None
+    return sock
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """A TCP endpoint; a link-local IPv6 address is meaningless without the scope id of the interface to use."""

@@ -15,7 +15,7 @@ from types import TracebackType
 
 from harness.evidence import Evidence
 from harness.iso15118.transport.errors import SdpTimeout, TransportError
-from harness.iso15118.transport.ipv6 import Endpoint, interface_index, udp_socket
+from harness.iso15118.transport.ipv6 import Endpoint, interface_index, udp_socket, unicast_socket
 from harness.iso15118.transport.sdp import (
     SDP_MULTICAST_ADDRESS,
     SDP_PORT,
@@ -65,12 +65,17 @@ class _Inbox(asyncio.DatagramProtocol):
 
 
 class SdpClient:
-    """EV side of SDP on one interface; `async with` opens the socket, `discover()` runs one discovery."""
+    """EV side of SDP on one interface; `async with` opens the socket, `discover()` runs one discovery.
+
+    With `unicast` (host, port) the requests go to that address instead of the multicast group: the virtual lab
+    runs on the loopback interface, which has no multicast, and some bench setups route SDP through a proxy.
+    """
 
     def __init__(
         self,
         interface: str,
         *,
+        unicast: tuple[str, int] | None = None,
         security: Security = Security.TLS,
         retry_interval: float = RETRY_INTERVAL_S,
         max_requests: int = MAX_REQUESTS,
@@ -81,6 +86,7 @@ class SdpClient:
         if retry_interval <= 0 or max_requests < 1:
             raise ValueError("retry_interval must be positive and max_requests at least 1")
         self.interface = interface
+        self.unicast = unicast
         self.request = SdpRequest(security)
         # Negative tests send a malformed request through the same schedule.
         self.request_frame = request_frame if request_frame is not None else self.request.to_frame()
@@ -105,8 +111,11 @@ class SdpClient:
     async def open(self) -> None:
         if self._transport is not None:
             return
-        self._scope_id = interface_index(self.interface)
-        sock = udp_socket(self.interface, port=0, join_sdp_group=False)
+        if self.unicast is not None:
+            sock = unicast_socket(self.unicast[0])
+        else:
+            self._scope_id = interface_index(self.interface)
+            sock = udp_socket(self.interface, port=0, join_sdp_group=False)
         try:
             transport, inbox = await asyncio.get_running_loop().create_datagram_endpoint(_Inbox, sock=sock)
         except BaseException:
@@ -126,12 +135,20 @@ class SdpClient:
             raise RuntimeError("SdpClient.discover() needs the client opened (async with)")
         transport, inbox = self._transport, self._inbox
         loop = asyncio.get_running_loop()
-        destination = (SDP_MULTICAST_ADDRESS, self.server_port, 0, self._scope_id)
+        if self.unicast is not None:
+            destination = (self.unicast[0], self.unicast[1], 0, 0)
+        else:
+            destination = (SDP_MULTICAST_ADDRESS, self.server_port, 0, self._scope_id)
+        shown = (
+            f"[{destination[0]}%{self._scope_id}]:{destination[1]}"
+            if self._scope_id
+            else f"[{destination[0]}]:{destination[1]}"
+        )
         ignored = self.ignored = []
         start = loop.time()
         for sent in range(1, self.max_requests + 1):
             transport.sendto(self.request_frame, destination)
-            self._record("tx", self.request_frame, f"[{SDP_MULTICAST_ADDRESS}%{self._scope_id}]:{self.server_port}")
+            self._record("tx", self.request_frame, shown)
             deadline = start + sent * self.retry_interval
             while (remaining := deadline - loop.time()) > 0:
                 try:

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TypeVar, cast
 
 from harness.iso15118.transport.errors import TransportError
-from harness.iso15118.transport.ipv6 import interface_index, link_local_address, udp_socket
+from harness.iso15118.transport.ipv6 import interface_index, link_local_address, udp_socket, unicast_socket
 from harness.iso15118.transport.sdp import (
     SDP_PORT,
     IgnoredDatagram,
@@ -52,8 +52,13 @@ class SdpServer:
         udp_port: int = SDP_PORT,
         ignore_first: int = 0,
         mangle: Callable[[bytes], bytes] | None = None,
+        multicast: bool = True,
     ) -> None:
-        """`address` defaults to the interface's link-local address; `security` None answers what was asked."""
+        """`address` defaults to the interface's link-local address; `security` None answers what was asked.
+
+        With `multicast=False` the server listens on `address` itself (unicast), as the virtual lab does on the
+        loopback interface, which has no multicast.
+        """
         self.interface = interface
         self.tcp_port = tcp_port
         self.address = ipaddress.IPv6Address(address) if address is not None else None
@@ -61,6 +66,7 @@ class SdpServer:
         self.udp_port = udp_port
         self.ignore_first = ignore_first
         self.mangle = mangle
+        self.multicast = multicast
         self.requests: list[ReceivedRequest] = []
         self.ignored: list[IgnoredDatagram] = []
         self._valid_seen = 0
@@ -80,10 +86,15 @@ class SdpServer:
     async def start(self) -> None:
         if self._transport is not None:
             return
-        self._scope_id = interface_index(self.interface)
-        if self.address is None:
-            self.address = link_local_address(self.interface)
-        sock = udp_socket(self.interface, port=self.udp_port, join_sdp_group=True)
+        if self.multicast:
+            self._scope_id = interface_index(self.interface)
+            if self.address is None:
+                self.address = link_local_address(self.interface)
+            sock = udp_socket(self.interface, port=self.udp_port, join_sdp_group=True)
+        else:
+            if self.address is None:
+                raise ValueError("a unicast SDP server needs its address")
+            sock = unicast_socket(str(self.address), self.udp_port)
         loop = asyncio.get_running_loop()
         self._started = loop.time()
         try:
@@ -98,6 +109,13 @@ class SdpServer:
         if self._transport is not None:
             self._transport.close()
         self._transport = None
+
+    @property
+    def port(self) -> int:
+        """The UDP port it listens on (the chosen one when started with port 0)."""
+        if self._transport is None:
+            return self.udp_port
+        return int(self._transport.get_extra_info("sockname")[1])
 
     @property
     def answered(self) -> int:

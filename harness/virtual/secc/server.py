@@ -1,0 +1,113 @@
+"""The virtual SECC's servers: SDP (unicast on the loopback address; the loopback interface has no multicast)
+and the V2G TCP server it announces. One session context per connection, paused sessions kept for resumption.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import socket
+
+from harness.iso15118.transport.sdp import SdpRequest, SdpResponse, Security
+from harness.iso15118.transport.sdp_server import SdpServer
+from harness.virtual import faults as F
+from harness.virtual.faults import FaultSet
+from harness.virtual.secc.config import SeccConfig
+from harness.virtual.secc.connection import SeccConnection
+from harness.virtual.secc.context import SessionContext
+from harness.virtual.secc.link import EvseLink
+
+log = logging.getLogger("harness.virtual.secc")
+
+
+class _FaultySdpServer(SdpServer):
+    """SdpServer whose answers the SDP faults change (wrong security, wrong port, answering invalid requests)."""
+
+    def __init__(self, *args: object, faults: FaultSet, dead_port: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.faults, self.dead_port = faults, dead_port
+
+    def response_for(self, request: SdpRequest) -> SdpResponse:
+        assert self.address is not None
+        security = Security.NO_TLS  # this station has no TLS: it says so, whatever the EV asked
+        if self.faults.active(F.SECC_SDP_WRONG_SECURITY):
+            security = Security.TLS if request.security == Security.NO_TLS else Security.NO_TLS
+        port = self.dead_port if self.faults.active(F.SECC_SDP_WRONG_PORT) else self.tcp_port
+        return SdpResponse(self.address, port, security)
+
+    def _handle(self, data: bytes, address: tuple[str, int, int, int], transport: asyncio.DatagramTransport) -> None:
+        if self.faults.active(F.SECC_SDP_ANSWERS_INVALID) and len(data) == 10 and data[8:9] not in (b"\x00", b"\x10"):
+            transport.sendto(self.response_for(SdpRequest(Security.NO_TLS)).to_frame(), address)
+            return
+        super()._handle(data, address, transport)
+
+
+class SeccServer:
+    """SDP + V2G TCP server for one EVSE; `start()` binds both, `stop()` closes them and every connection."""
+
+    def __init__(self, config: SeccConfig, link: EvseLink, faults: FaultSet) -> None:
+        self.config, self.link, self.faults = config, link, faults
+        self.paused: dict[bytes, SessionContext] = {}
+        self._server: asyncio.Server | None = None
+        self._sdp: SdpServer | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self.tcp_port = 0
+
+    @property
+    def sdp_port(self) -> int:
+        return self._sdp.port if self._sdp is not None else 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._accept, self.config.host, self.config.tcp_port, family=socket.AF_INET6
+        )
+        self.tcp_port = int(self._server.sockets[0].getsockname()[1])
+        self._sdp = _FaultySdpServer(
+            "lo",
+            tcp_port=self.tcp_port,
+            address=ipaddress.IPv6Address(self.config.host),
+            udp_port=self.config.sdp_port,
+            multicast=False,
+            faults=self.faults,
+            dead_port=_unused_port(self.config.host),
+        )
+        await self._sdp.start()
+        log.info("SECC listening on [%s]:%d, SDP on port %d", self.config.host, self.tcp_port, self.sdp_port)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        ctx = SessionContext(self.config, self.link, self.faults)
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        try:
+            await SeccConnection(ctx, reader, writer, self.paused).serve()
+        finally:
+            if task is not None:
+                self._connections.discard(task)
+
+    def forget_sessions(self) -> None:
+        """A power cycle or factory reset: open connections drop, no session survives."""
+        self.paused.clear()
+        for task in list(self._connections):
+            task.cancel()
+
+    async def stop(self) -> None:
+        self.forget_sessions()
+        if self._sdp is not None:
+            self._sdp.close()
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 3.0)
+
+
+def _unused_port(host: str) -> int:
+    """A TCP port that was free a moment ago (the secc-sdp-wrong-port fault announces it)."""
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
