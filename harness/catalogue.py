@@ -97,6 +97,31 @@ def measured_case(
     return _marked(mark, title, f"{id}: checks {', '.join(requirements)}; instruments {', '.join(instruments)}.")
 
 
+def iso15118_case(
+    id: str,
+    title: str,
+    block: str,
+    requirements: list[str],
+    needs: list[str] | None = None,
+    instruments: list[str] | None = None,
+) -> Callable[[F], F]:
+    """Mark an ISO 15118-20 SECC test case (the harness plays the EV); IDs follow the ISO 15118-4 / -21 / -23 style.
+
+    `needs` lists the PICS the case depends on (see harness.applicability); every case needs -20 support at all.
+    """
+    mark = pytest.mark.tc(
+        id=id,
+        title=title,
+        standard="ISO 15118-20",
+        block=block,
+        use_cases=[],
+        requirements=requirements,
+        needs=["iso15118", *(needs or [])],
+        instruments=instruments or [],
+    )
+    return _marked(mark, title, f"{id}: checks {'; '.join(requirements)}.")
+
+
 def _marked(mark: pytest.MarkDecorator, title: str, citation: str) -> Callable[[F], F]:
     """Apply the `tc` marker and append the citation to the docstring, one source for both."""
 

@@ -102,6 +102,18 @@ class Envelope(_Strict):
         return self
 
 
+class Iso15118Link(_Strict):
+    """How the EV role reaches the charger's SECC on this bench."""
+
+    interface: str = Field(description="the EV side's network interface: the PLC modem's, a veth end, or lo")
+    sdp_unicast: str | None = Field(
+        None,
+        pattern=r"^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$",
+        description="send SDP to this [address]:port instead of the multicast group (a virtual lab on lo)",
+    )
+    keylog: bool = Field(True, description="write the TLS key log next to each session's packet capture")
+
+
 class Lab(_Strict):
     name: str
     kind: Literal["virtual", "real"]
@@ -111,6 +123,7 @@ class Lab(_Strict):
     virtual_station: VirtualStationSetup | None = None
     instruments: dict[InstrumentRole, InstrumentEntry] = Field(default_factory=dict)
     envelope: Envelope | None = None
+    iso15118: Iso15118Link | None = Field(None, description="the EV role's link to the SECC (ISO 15118-20 cases)")
 
     @model_validator(mode="after")
     def _virtual_needs_station(self) -> Lab:
@@ -229,6 +242,55 @@ class TestConfiguration(_Strict):
     measured_charging_s: float = Field(20, ge=1, le=3600, description="how long measured test cases let energy flow")
 
 
+EnergyServiceName = Literal["AC", "DC", "AC_BPT", "DC_BPT"]
+ControlModeName = Literal["Scheduled", "Dynamic"]
+IdentificationMode = Literal["EIM", "PnC"]
+
+
+class Iso15118Pixit(_Strict):
+    """ISO 15118-20 timer values (PIXIT) of the charger; -20 defaults unless the lab measured others.
+
+    A virtual station may declare shortened long timers (the general sequence timeout, the EV's Ongoing,
+    CableCheck and PreCharge timeouts) so CI does not wait a minute; the charge-loop timers stay as -20 has them.
+    """
+
+    sequence_timeout_s: PositiveSeconds = Field(60, description="V2G_SECC_Sequence_Timeout, general")
+    charge_loop_sequence_timeout_s: PositiveSeconds = Field(
+        0.5, description="V2G_SECC_Sequence_Timeout after a ChargeLoopRes"
+    )
+    ongoing_timeout_s: PositiveSeconds = Field(60, description="V2G_EVCC_Ongoing_Timeout")
+    cable_check_timeout_s: PositiveSeconds = Field(40, description="V2G_EVCC_CableCheck_Timeout")
+    pre_charge_timeout_s: PositiveSeconds = Field(10, description="V2G_EVCC_PreCharge_Timeout")
+    performance_times_s: dict[str, PositiveSeconds] = Field(
+        default_factory=dict, description="V2G_SECC_Msg_Performance_Time per message where it differs from -20"
+    )
+    timing_tolerance_s: float = Field(0.05, ge=0, le=2, description="slack on measured response times")
+    close_tolerance_s: float = Field(
+        0.5, ge=0, le=30, description="how long after its sequence timeout the charger may take to close"
+    )
+
+
+def _eim_only() -> list[IdentificationMode]:
+    return ["EIM"]
+
+
+class Iso15118Pics(_Strict):
+    """What the charger declares for ISO 15118-20 (PICS): services, control modes, identification, TLS."""
+
+    energy_services: list[EnergyServiceName] = Field(min_length=1)
+    control_modes: list[ControlModeName] = Field(min_length=1)
+    identification: list[IdentificationMode] = Field(default_factory=_eim_only, min_length=1)
+    tls: Literal["none", "optional", "required"] = "none"
+    evse_id: str | None = Field(None, description="the EVSEID the charger must announce, when known")
+    session_resume: bool = Field(True, description="a paused session can be joined again (OK_OldSessionJoined)")
+    dynamic_discharge: Literal["ev_energy_request", "none"] = Field(
+        "none",
+        description="what makes the charger discharge in Dynamic BPT: the EV offering energy (a negative target "
+        "energy request), or nothing this harness can trigger yet",
+    )
+    pixit: Iso15118Pixit = Field(default_factory=Iso15118Pixit)
+
+
 class Dut(_Strict):
     name: str
     identity: Identity
@@ -236,6 +298,7 @@ class Dut(_Strict):
     evses: list[Evse] = Field(min_length=1)
     capabilities: list[str] = Field(default_factory=list)
     test_configuration: TestConfiguration
+    iso15118: Iso15118Pics | None = Field(None, description="ISO 15118-20 PICS and PIXIT; absent: no -20 support")
 
     @model_validator(mode="after")
     def _topology(self) -> Dut:
@@ -261,6 +324,7 @@ KNOWN_CAPABILITIES: dict[str, str] = {
     "sampled_meter_values": "SampledDataCtrlr meter values (J02)",
     "aligned_meter_values": "AlignedDataCtrlr clock-aligned meter values (J01)",
     "base_report": "GetBaseReport / NotifyReport (B07)",
+    "smart_charging": "SetChargingProfile / ClearChargingProfile limits applied to the power (K01, K10)",
 }
 
 

@@ -31,6 +31,7 @@ class VirtualStationProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.control_port = 0
         self.instruments: dict[str, str] = {}
+        self.secc_sdp: tuple[str, int] | None = None  # where the virtual SECC answers SDP (unicast on ::1)
 
     def bench_request(self) -> str | None:
         """The --bench JSON for the virtual instruments the lab file names, or None without instruments."""
@@ -62,9 +63,25 @@ class VirtualStationProcess:
             args += ["--password", dut.ocpp.password]
         for fault in self.faults:
             args += ["--fault", fault]
+        if dut.iso15118 is not None:
+            args += self.secc_arguments()
         bench = self.bench_request()
         if bench is not None:
             args += ["--bench", bench, "--bench-journal", str(self.bench_journal)]
+        return args
+
+    def secc_arguments(self) -> list[str]:
+        """The virtual SECC's offer and timers, as the DUT profile's PICS and PIXIT declare them."""
+        pics = self.dut.iso15118
+        assert pics is not None
+        args = [
+            "--secc-services", ",".join(pics.energy_services),
+            "--secc-modes", ",".join(pics.control_modes),
+            "--secc-sequence-timeout", str(pics.pixit.sequence_timeout_s),
+            "--secc-charge-loop-sequence-timeout", str(pics.pixit.charge_loop_sequence_timeout_s),
+        ]  # fmt: skip
+        if pics.evse_id is not None:
+            args += ["--secc-evse-id", pics.evse_id]
         return args
 
     async def start(self) -> None:
@@ -89,6 +106,9 @@ class VirtualStationProcess:
         announced = json.loads(ready.read_text())
         self.control_port = int(announced["control_port"])
         self.instruments = {str(role): str(resource) for role, resource in announced.get("instruments", {}).items()}
+        secc = announced.get("secc")
+        if isinstance(secc, dict):
+            self.secc_sdp = (str(secc["host"]), int(secc["sdp_port"]))
         shutil.rmtree(ready.parent, ignore_errors=True)
 
     def stop(self) -> None:

@@ -30,6 +30,9 @@ class NoStation:
 
     def set_ev_suspended(self, evse_id: int, suspended: bool) -> None: ...
 
+    def digital_communication(self, evse_id: int) -> bool:
+        return False
+
     def offered_current_a(self, evse_id: int) -> float:
         return 0.0
 

@@ -50,7 +50,10 @@ class Timers:
     def for_message(self, name: str) -> MessageTiming:
         base = PER_MESSAGE.get(name, GENERAL)
         performance = self.performance_overrides.get(name, base.performance_s)
-        return MessageTiming(performance, max(base.evcc_timeout_s, performance + 0.5))
+        # A longer performance time (PIXIT) stretches the EV's patience by the table's own margin (0.25 s in the
+        # charge loop, 0.5 s elsewhere); the defaults stay exactly the table's V2G_EVCC_Msg_Timeout.
+        margin = base.evcc_timeout_s - base.performance_s
+        return MessageTiming(performance, max(base.evcc_timeout_s, performance + margin))
 
     def sequence_timeout_after(self, message: str) -> float:
         """How long the SECC waits for the next request after answering `message`."""

@@ -13,6 +13,7 @@ import pytest
 from harness.config import Dut, InstrumentRole, Lab, LabTiming, TestConfiguration
 from harness.dut import DutActions
 from harness.evidence import Evidence
+from harness.iso15118.ev.role import EvRole
 from harness.lab_instruments import ROLE_TITLES
 from harness.lifecycle import terminate_as_interrupt
 from harness.ocpp.channel import StationChannel
@@ -165,6 +166,27 @@ def ev_emulator(request: pytest.FixtureRequest) -> EvEmulator:
     """The bench's EV emulator: control pilot, plug, DC voltage."""
     instrument: EvEmulator = _instrument(request, "ev_emulator")
     return instrument
+
+
+@pytest.fixture
+def ev(request: pytest.FixtureRequest) -> EvRole:
+    """The EV role (ISO 15118-20): plug in, discover the SECC, sessions recorded in the case's evidence."""
+    session = _session(request)
+    bench = session.require_bench()
+    link, pics = session.lab.iso15118, session.dut.iso15118
+    if link is None or pics is None:
+        pytest.skip("the lab or the DUT profile has no ISO 15118-20 section")
+    unicast = bench.station.secc_sdp if bench.station is not None else None
+    if unicast is None and link.sdp_unicast is not None:
+        host, _, port = link.sdp_unicast.rpartition(":")
+        unicast = (host.strip("[]"), int(port))
+    emulator = None
+    if "ev_emulator" in session.lab.instruments:
+        emulator = _instrument(request, "ev_emulator")
+    return EvRole(
+        link, pics, session.evidence, bench.actions, session.dut.test_configuration,
+        sdp_unicast=unicast, ev_emulator=emulator,
+    )  # fmt: skip
 
 
 @pytest.fixture

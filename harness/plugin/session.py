@@ -17,6 +17,7 @@ import pytest
 
 import harness
 from harness.aio import LoopThread
+from harness.applicability import unmet_need
 from harness.catalogue import CaseInfo
 from harness.config import (
     CertificationProfile,
@@ -167,9 +168,10 @@ class HarnessSession:
         case_id = info.id if info else item.name
         item.stash[_STARTED] = (time.monotonic(), now_iso())
         self.evidence.begin_case(case_id)
-        missing = [need for need in (info.needs if info else []) if need not in self.dut.capabilities]
-        if missing:
-            pytest.skip(f"the DUT profile does not declare the capability {missing[0]!r}")
+        reasons = [unmet_need(need, self.dut, self.lab) for need in (info.needs if info else [])]
+        unmet = [reason for reason in reasons if reason is not None]
+        if unmet:
+            pytest.skip(unmet[0])
         absent = [role for role in (info.instruments if info else []) if role not in self.lab.instruments]
         if absent:
             pytest.skip(f"the lab provides no {ROLE_TITLES.get(absent[0], absent[0])} (instruments.{absent[0]})")

@@ -13,11 +13,14 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+from harness.iso15118.sequence import ControlMode, EnergyService
+from harness.iso15118.timing import Timers
 from harness.virtual.bench.assemble import BenchError, BenchRequest, VirtualBench
 from harness.virtual.bench.station_port import ManualStationPort
 from harness.virtual.control_api import ControlApi
 from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.faults import CATALOGUE, FaultSet, UnknownFault
+from harness.virtual.secc.config import DEFAULT_EVSE_ID, SeccConfig
 from harness.virtual.station import Station, StationConfig
 
 log = logging.getLogger("harness.virtual")
@@ -66,7 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
         '"ev_dbc": PATH, "ev_evse_id": 1}',
     )
     parser.add_argument("--bench-journal", type=Path, help="journal every command the virtual instruments receive")
+    secc = parser.add_argument_group("ISO 15118-20 SECC (on EVSE 1; off unless --secc-services is given)")
+    secc.add_argument("--secc-services", metavar="LIST", help="energy services to offer, e.g. AC,DC,AC_BPT,DC_BPT")
+    secc.add_argument("--secc-modes", metavar="LIST", default="Scheduled,Dynamic", help="control modes to offer")
+    secc.add_argument("--secc-evse-id", metavar="EVSEID", default=DEFAULT_EVSE_ID, help="EVSEID (%(default)s)")
+    secc.add_argument("--secc-sequence-timeout", type=float, default=60.0, metavar="S",
+                      help="V2G_SECC_Sequence_Timeout in general (default %(default)s)")  # fmt: skip
+    secc.add_argument("--secc-charge-loop-sequence-timeout", type=float, default=0.5, metavar="S",
+                      help="V2G_SECC_Sequence_Timeout after a ChargeLoopRes (default %(default)s)")  # fmt: skip
     return parser
+
+
+def secc_config(args: argparse.Namespace) -> SeccConfig | None:
+    """The SECC the arguments ask for; ValueError names a bad service or mode."""
+    if not args.secc_services:
+        return None
+    services = tuple(EnergyService[name.strip()] for name in args.secc_services.split(",") if name.strip())
+    modes = tuple(ControlMode(name.strip()) for name in args.secc_modes.split(",") if name.strip())
+    timers = Timers(
+        sequence_timeout_s=args.secc_sequence_timeout,
+        charge_loop_sequence_timeout_s=args.secc_charge_loop_sequence_timeout,
+    )
+    return SeccConfig(evse_id=args.secc_evse_id, services=services, control_modes=modes, timers=timers)
 
 
 def _bench_request(text: str) -> BenchRequest:
@@ -99,12 +123,17 @@ def _problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def write_ready_file(path: Path, port: int, instruments: dict[str, str] | None = None) -> None:
+def write_ready_file(
+    path: Path, port: int, instruments: dict[str, str] | None = None, secc: dict[str, object] | None = None
+) -> None:
     """Write the ready file atomically: readers see either nothing or the whole JSON."""
     directory = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".ready-")
+    announced: dict[str, object] = {"control_port": port, "pid": os.getpid(), "instruments": instruments or {}}
+    if secc is not None:
+        announced["secc"] = secc
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump({"control_port": port, "pid": os.getpid(), "instruments": instruments or {}}, handle)
+        json.dump(announced, handle)
     os.replace(temporary, path)
 
 
@@ -127,13 +156,24 @@ async def _serve(config: StationConfig, args: argparse.Namespace) -> int:
             log.error("virtual bench: %s", exc)
             await api.stop()
             return 3
+    secc: dict[str, object] | None = None
+    if station.secc is not None:
+        try:
+            await station.secc.start()
+        except OSError as exc:
+            log.error("the SECC cannot listen on [%s]: %s", station.secc.config.host, exc.strerror or exc)
+            if bench is not None:
+                await bench.stop()
+            await api.stop()
+            return 3
+        secc = {"host": station.secc.config.host, "sdp_port": station.secc.sdp_port, "tcp_port": station.secc.tcp_port}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
         if args.ready_file is not None:
-            write_ready_file(args.ready_file, port, resources)
+            write_ready_file(args.ready_file, port, resources, secc)
         await station.run(stop)
     finally:
         if bench is not None:
@@ -161,5 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("websockets").setLevel(logging.WARNING)
     identity = StationIdentity(args.identity, args.vendor, args.model, args.serial, args.firmware)
-    config = StationConfig(args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names))
+    try:
+        secc = secc_config(args)
+    except (KeyError, ValueError) as exc:
+        print(f"virtual-station: --secc-services/--secc-modes: unknown value {exc}", file=sys.stderr)
+        return 2
+    config = StationConfig(
+        args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names), secc=secc
+    )
     return asyncio.run(_serve(config, args))

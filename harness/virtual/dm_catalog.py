@@ -45,6 +45,15 @@ BYTES_PER_GET = key("DeviceDataCtrlr", "BytesPerMessage", "GetVariables")
 BYTES_PER_SET = key("DeviceDataCtrlr", "BytesPerMessage", "SetVariables")
 CLOCK_DATETIME = key("ClockCtrlr", "DateTime")
 STATION_AVAILABILITY = key("ChargingStation", "AvailabilityState")
+STATION_SUPPLY_PHASES = key("ChargingStation", "SupplyPhases")
+SMART_CHARGING_ENABLED = key("SmartChargingCtrlr", "Enabled")
+SMART_CHARGING_AVAILABLE = key("SmartChargingCtrlr", "Available")
+PROFILE_STACK_LEVEL = key("SmartChargingCtrlr", "ProfileStackLevel")  # ChargingProfileMaxStackLevel in the use cases
+RATE_UNIT = key("SmartChargingCtrlr", "RateUnit")  # ChargingScheduleChargingRateUnit in the use cases
+PERIODS_PER_SCHEDULE = key("SmartChargingCtrlr", "PeriodsPerSchedule")
+CHARGING_PROFILE_ENTRIES = key("SmartChargingCtrlr", "Entries", "ChargingProfiles")  # its maxLimit caps them
+LIMIT_CHANGE_SIGNIFICANCE = key("SmartChargingCtrlr", "LimitChangeSignificance")
+MAX_CHARGING_PROFILES = 32
 
 
 def evse_availability(evse_id: int) -> VariableKey:
@@ -165,6 +174,27 @@ def _device_data() -> list[VariableSpec]:
     ]
 
 
+def _smart_charging() -> list[VariableSpec]:
+    return [
+        _boolean(SMART_CHARGING_ENABLED, True),
+        _boolean(SMART_CHARGING_AVAILABLE, True, mutability="ReadOnly"),
+        _integer(PROFILE_STACK_LEVEL, 8, 0, 8, mutability="ReadOnly"),
+        VariableSpec(RATE_UNIT, "MemberList", "ReadOnly", "A,W", values=("A", "W")),
+        _integer(PERIODS_PER_SCHEDULE, 24, 1, 24, mutability="ReadOnly"),
+        VariableSpec(
+            CHARGING_PROFILE_ENTRIES,
+            "integer",
+            "ReadOnly",
+            min_limit=0,
+            max_limit=MAX_CHARGING_PROFILES,
+            dynamic=True,
+        ),
+        VariableSpec(
+            LIMIT_CHANGE_SIGNIFICANCE, "decimal", "ReadWrite", "1.0", unit="Percent", min_limit=0.0, max_limit=100.0
+        ),
+    ]
+
+
 def _security(ident: StationIdentity) -> list[VariableSpec]:
     return [
         _integer(key("SecurityCtrlr", "SecurityProfile"), 1, 0, 3, mutability="ReadOnly"),
@@ -180,7 +210,7 @@ def _topology(ident: StationIdentity, evse_ids: list[int], rated_power_w: float)
         _boolean(key("ChargingStation", "Available"), True, mutability="ReadOnly"),
         _readonly(key("ChargingStation", "Model"), "string", ident.model),
         _readonly(key("ChargingStation", "VendorName"), "string", ident.vendor),
-        _integer(key("ChargingStation", "SupplyPhases"), 3, 0, 3, mutability="ReadOnly"),
+        _integer(STATION_SUPPLY_PHASES, 3, 0, 3, mutability="ReadOnly"),
     ]
     for evse_id in evse_ids:
         specs += [
@@ -216,6 +246,7 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         + _transactions()
         + _metering()
         + _device_data()
+        + _smart_charging()
         + _security(ident)
         + _topology(ident, evse_ids, rated_power_w)
     )

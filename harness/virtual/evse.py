@@ -70,6 +70,7 @@ class Transaction:
 
     id: str
     evse_id: int
+    started_epoch: float = 0.0  # wall-clock start; Relative charging schedules count from it
     seq_no: int = 0
     events_sent: int = 0
     connector_reported: bool = False
@@ -114,9 +115,11 @@ class Evse:
     authorizing: bool = False
     ev_suspended: bool = False
     evse_suspended: bool = False
+    limit_paused: bool = False  # a charging limit of 0 W is in force (smart_charging.py)
     ev_engaged: bool = False
     engage_at: float | None = None
     session_closed: bool = False  # a transaction ended while the EV stayed plugged: wait for unplug
+    hlc_session: bool = False  # an ISO 15118-20 session runs: its PowerDelivery, not a timer, engages the EV
 
     def connector(self, connector_id: int) -> Connector | None:
         return next((c for c in self.connectors if c.id == connector_id), None)
@@ -140,7 +143,7 @@ class Evse:
             "authorized": authorized,
             "power_path_closed": path,
             "ev_suspended": self.ev_suspended,
-            "evse_suspended": self.evse_suspended,
+            "evse_suspended": self.evse_suspended or self.limit_paused,
             "ev_engaged": self.ev_engaged,
         }
         facts["energy_transfer"] = decide(CHARGING_STATE_RULES, facts) == "Charging"

@@ -1,4 +1,4 @@
-"""Answers to the CALLs a CSMS sends to the station (B05-B07, B11/B12, F01-F06, G03/G04)."""
+"""Answers to the CALLs a CSMS sends to the station (B05-B07, B11/B12, F01-F06, G03/G04, K01, K08-K10)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ class CsmsRequests:
             "RequestStartTransaction": self.request_start,
             "RequestStopTransaction": self.request_stop,
             "TriggerMessage": self.trigger_message,
+            "SetChargingProfile": self.set_charging_profile,
+            "ClearChargingProfile": self.clear_charging_profile,
+            "GetChargingProfiles": self.get_charging_profiles,
+            "GetCompositeSchedule": self.get_composite_schedule,
         }
 
     async def handle(self, action: str, payload: dict[str, Any]) -> Reply:
@@ -118,12 +122,43 @@ class CsmsRequests:
 
     def request_start(self, payload: dict[str, Any]) -> Reply:
         station = self._station
+        refusal = station.smart_charging.check_remote_start(payload)
+        if refusal is not None:
+            return Reply({"status": "Rejected", "statusInfo": {"reasonCode": refusal}})
         registered = station.boot.registration == "Accepted"
-        return Reply(station.authorizer.remote_start(station.evses, payload, registered))
+        answer = station.authorizer.remote_start(station.evses, payload, registered)
+        if answer["status"] == "Accepted" and "chargingProfile" in payload:
+            station.smart_charging.await_remote_start(int(payload["remoteStartId"]), payload["chargingProfile"])
+        return Reply(answer)
 
     def request_stop(self, payload: dict[str, Any]) -> Reply:
         status, then = self._station.authorizer.remote_stop(self._station.evses, payload["transactionId"])
         return Reply({"status": status}, then=then)
+
+    def set_charging_profile(self, payload: dict[str, Any]) -> Reply:
+        """K01: the new limit takes effect as soon as the answer is out, not only on the next tick."""
+        smart = self._station.smart_charging
+        return Reply(smart.set_profile(payload), then=self._apply_limits)
+
+    def clear_charging_profile(self, payload: dict[str, Any]) -> Reply:
+        return Reply(self._station.smart_charging.clear(payload), then=self._apply_limits)
+
+    def _apply_limits(self) -> None:
+        self._station.smart_charging.tick(self._station.clock.epoch())
+
+    def get_charging_profiles(self, payload: dict[str, Any]) -> Reply:
+        """K09: answer first, then one ReportChargingProfiles per EVSE."""
+        answer, reports = self._station.smart_charging.report(payload)
+        outbox = self._station.outbox
+
+        def send_reports() -> None:
+            for report in reports:
+                outbox.put("ReportChargingProfiles", report)
+
+        return Reply(answer, then=send_reports if reports else None)
+
+    def get_composite_schedule(self, payload: dict[str, Any]) -> Reply:
+        return Reply(self._station.smart_charging.composite(payload))
 
     def trigger_message(self, payload: dict[str, Any]) -> Reply:
         """F06: answer first, then send the requested message."""

@@ -33,6 +33,10 @@ def _int_field(body: dict[str, Any], name: str, default: int | None = None) -> i
     return value
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 class ManualActions:
     """What a lab technician (or the harness, through the control API) does to the station."""
 
@@ -72,6 +76,8 @@ class ManualActions:
         connector.plugged = False
         evse.ev_suspended = False
         evse.session_closed = False
+        evse.hlc_session = False  # the next EV may charge without ISO 15118
+        evse.meter.hlc_setpoint_w = None
         self._station.availability.report(evse, connector)
         self._station.engine.evaluate(evse, "EVCommunicationLost", stopped_reason="EVDisconnected")
 
@@ -107,6 +113,7 @@ class ManualActions:
                     "charging_state": evse.charging_state(),
                     "power_w": evse.meter.reported_power_w,
                     "energy_wh": evse.meter.register_wh,
+                    "limit_w": _rounded(station.smart_charging.limit_w(evse.id, station.clock.epoch())),
                 }
             )
         return {

@@ -28,6 +28,10 @@ from harness.virtual.outbox import Outbox
 from harness.virtual.plant import GridSupport, Plant
 from harness.virtual.power import RATED_POWER_W, STEP_S
 from harness.virtual.rpc import Rpc
+from harness.virtual.secc.config import SeccConfig
+from harness.virtual.secc.server import SeccServer
+from harness.virtual.secc_link import StationSeccLink
+from harness.virtual.smart_charging import SmartCharging
 from harness.virtual.transactions import TransactionEngine
 
 log = logging.getLogger("harness.virtual")
@@ -49,6 +53,7 @@ class StationConfig:
     evse_count: int = 1
     faults: tuple[str, ...] = field(default_factory=tuple)
     grid_support: GridSupport = field(default_factory=GridSupport)
+    secc: SeccConfig | None = None  # ISO 15118-20 on the first EVSE; None: OCPP and basic charging only
 
 
 class Station:
@@ -80,6 +85,8 @@ class Station:
             self.dm, self.clock, self.faults, self.outbox, self.engine, self._online, self.spawn
         )
         self.aligned = AlignedSampler(self.dm, self.clock, self.outbox, self.engine, self.evses, self._online)
+        self.smart_charging = SmartCharging(self.dm, self.clock, self.engine, self.evses)
+        self.secc = SeccServer(config.secc, StationSeccLink(self, self.evses[0]), self.faults) if config.secc else None
         self.requests = CsmsRequests(self)
         self.link = Link(config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm)
         self.reset_scheduled = False
@@ -142,11 +149,15 @@ class Station:
             self.link.url,
             ",".join(self.faults.names) or "none",
         )
+        if self.secc is not None:
+            await self.secc.start()
         workers = [asyncio.ensure_future(self.link.run(self._session)), asyncio.ensure_future(self._tick())]
         try:
             await stop.wait()
         finally:
             log.info("station stopping")
+            if self.secc is not None:
+                await self.secc.stop()
             if self.link.connected:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.link.close(), 3.0)
@@ -210,6 +221,7 @@ class Station:
             step, last = min(now - last, 1.0), now
             try:
                 self.plant.step(step)
+                self.smart_charging.tick(self.clock.epoch())
                 for evse in self.evses:
                     self.engine.tick(evse, now)
                 self.aligned.tick(self.clock.epoch())
@@ -217,6 +229,7 @@ class Station:
                 log.exception("tick failed")
 
     def _transaction_ended(self, evse: Evse) -> None:
+        self.smart_charging.transaction_ended(evse)
         self.availability.apply(evse, silent=self.availability.silent_after_change())
         if self.reset_scheduled and all(e.tx is None for e in self.evses):
             self.reset_scheduled = False
@@ -238,7 +251,11 @@ class Station:
         """What a reboot and a power loss share: the volatile state is gone, the EV stays plugged."""
         self._cancel_tasks()
         self.reset_scheduled = False
+        if self.secc is not None:
+            self.secc.forget_sessions()  # the SECC restarts with the station: no connection, no paused session
         for evse in self.evses:
+            evse.hlc_session = False
+            evse.meter.hlc_setpoint_w = None
             evse.auth = None
             evse.authorizing = False
             evse.ev_engaged = False
@@ -282,6 +299,7 @@ class Station:
         self._cancel_tasks()
         self.outbox.clear()
         self.dm.factory_reset()
+        self.smart_charging.forget_all()
         self.availability.station_operative = True
         for evse in self.evses:
             evse.tx = None

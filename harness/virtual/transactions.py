@@ -86,13 +86,15 @@ class TransactionEngine:
         if not evse.facts()["power_path_closed"] or evse.ev_suspended:
             evse.ev_engaged = False
             evse.engage_at = None
+        elif evse.hlc_session:
+            evse.engage_at = None  # the -20 session engages the EV with PowerDelivery Start
         elif not evse.ev_engaged and evse.engage_at is None:
             evse.engage_at = self._clock.monotonic() + ENGAGE_DELAY_S
         evse.meter.draw(evse.charging_state() == "Charging")
 
     def _start(self, evse: Evse, trigger: str) -> None:
         now = self._clock.monotonic()
-        tx = Transaction(id=str(uuid.uuid4()), evse_id=evse.id)
+        tx = Transaction(id=str(uuid.uuid4()), evse_id=evse.id, started_epoch=self._clock.epoch())
         tx.armed_stop_points = {p for p in self._dm.get_list(dmc.TX_STOP_POINT) if evse.holds(p)}
         if evse.auth is not None:
             tx.group_id = evse.auth.group_id

@@ -55,7 +55,9 @@ def test_control_api_rejects_bad_requests_without_harm() -> None:
                 "charging_state",
                 "power_w",
                 "energy_wh",
+                "limit_w",
             }
+            assert evse["limit_w"] is None  # no charging profile limits it
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GARBAGE\r\n\r\n")
             await writer.drain()

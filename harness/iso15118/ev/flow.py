@@ -21,6 +21,7 @@ from harness.iso15118.sequence import ControlMode, Family, State
 from harness.verdict import Inconclusive, Nonconformity
 
 Authorize = Callable[[], Awaitable[None]]
+PowerReady = Callable[[bool], Awaitable[None]]
 ONGOING_POLL_S = 0.5
 PRECHARGE_TOLERANCE_V = 20.0
 MAX_PRECHARGE_ROUNDS = 100
@@ -58,6 +59,7 @@ class SessionFlow:
 
     session: EvSession
     authorize: Authorize | None = None
+    on_power: PowerReady | None = None  # the EV's readiness for energy (CP state C / B) around PowerDelivery
     loop_samples: list[LoopSample] = field(default_factory=list)
     present_ac_power_w: float = 0.0  # what the AC EV's on-board charger draws (negative: feeds back)
     _authorize_called: bool = False
@@ -241,6 +243,8 @@ class SessionFlow:
 
     async def _power_delivery_start(self) -> Response:
         s = self.session
+        if self.on_power is not None:
+            await self.on_power(True)
         body = rq.power_delivery(s.ev, "Start", s.offer, now=int(time.time()))
         return await s.expect_ok("PowerDelivery", body, "PowerDeliveryRes (Start)")
 
@@ -278,7 +282,10 @@ class SessionFlow:
     async def stop_power(self, progress: str = "Stop") -> Response:
         s = self.session
         body = rq.power_delivery(s.ev, progress, s.offer, now=int(time.time()))
-        return await s.expect_ok("PowerDelivery", body, f"PowerDeliveryRes ({progress})")
+        response = await s.expect_ok("PowerDelivery", body, f"PowerDeliveryRes ({progress})")
+        if self.on_power is not None:
+            await self.on_power(False)
+        return response
 
     async def full_session(self, charging_s: float) -> None:
         """Set up, charge for `charging_s`, stop and end the session: what a conformant EV does."""

@@ -12,6 +12,7 @@ negative tests: it sends what a faulty EV would and observes how the charger rea
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -71,8 +72,11 @@ class EvSession:
         ev: EvParameters,
         timers: Timers,
         recorder: SessionRecorder,
+        *,
+        after_close: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.connection = connection
+        self.after_close = after_close  # e.g. writes the packet capture; returns fields for the session summary
         self.ev = ev
         self.timers = timers
         self.recorder = recorder
@@ -298,7 +302,9 @@ class EvSession:
         if self.ended_by is None:
             self.ended_by = "error" if error else "ev_close"
         await self.connection.close()
+        extra = self.after_close() if self.after_close is not None else {}
         self.recorder.summary(
+            **extra,
             endpoint=str(self.connection.endpoint),
             tls=self.connection.tls is not None,
             service=self.ev.service.name,

@@ -60,6 +60,13 @@ class StationPort(Protocol):
 
     def is_plugged(self, evse_id: int) -> bool: ...
 
+    def digital_communication(self, evse_id: int) -> bool:
+        """The station asks for high-level communication (ISO 15118): the pilot shows 5 %."""
+        ...
+
+
+DIGITAL_COMMUNICATION_DUTY_PCT = 5.0  # IEC 61851-1: 5 % duty cycle = digital communication required
+
 
 def pwm_for(offered_a: float | None) -> tuple[float, float]:
     """(duty %, frequency Hz) of the pilot for an offered current; None or < 6 A: no PWM (100 %, 0 Hz)."""
@@ -159,12 +166,14 @@ class VirtualEvEmulator:
     def status_frame(self) -> CanFrame:
         """EVEMU_Status as it stands now."""
         offered: float | None = None
+        digital = False
         if self.cp_actual in ("B", "C", "D"):
             try:
+                digital = self.port.digital_communication(self.evse_id)
                 offered = self.port.offered_current_a(self.evse_id)
             except Exception:
                 log.exception("%s: cannot read the station's offered current", self.name)
-        duty, frequency = pwm_for(offered)
+        duty, frequency = (DIGITAL_COMMUNICATION_DUTY_PCT, PWM_FREQUENCY_HZ) if digital else pwm_for(offered)
         message = self.database.get_message_by_name(STATUS)
         data = message.encode(
             {

@@ -37,11 +37,25 @@ class ManualStationPort:
         return evse is not None and evse.plugged_connector() is not None
 
     def offered_current_a(self, evse_id: int) -> float:
-        """Per-phase current the PWM offers: the EVSE's rating once the power path may close, else none."""
+        """Per-phase current the PWM offers once the power path may close, else none: the EVSE's rating, or less
+        under a charging limit.
+        """
         evse = self._evse(evse_id)
         if evse is None or not evse.facts()["power_path_closed"]:
             return 0.0
-        return round(evse.meter.rated_w / (PHASES * NOMINAL_VOLTAGE_V), 1)
+        return round(evse.meter.available_w / (PHASES * NOMINAL_VOLTAGE_V), 1)
+
+    def digital_communication(self, evse_id: int) -> bool:
+        """5 % while an EV is plugged into the SECC's EVSE, unless the station fell back to basic charging (it
+        closed the power path for an EV that never started an ISO 15118 session)."""
+        evse = self._evse(evse_id)
+        secc = self._station.secc
+        if evse is None or secc is None or evse is not self._station.evses[0]:
+            return False
+        if evse.plugged_connector() is None:
+            return False
+        basic_charging = evse.facts()["power_path_closed"] and not evse.hlc_session
+        return not basic_charging
 
     def _evse(self, evse_id: int) -> Evse | None:
         return next((e for e in self._station.evses if e.id == evse_id), None)

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import random
 import socket
 
 from harness.iso15118.transport.sdp import SdpRequest, SdpResponse, Security
@@ -20,6 +21,8 @@ from harness.virtual.secc.context import SessionContext
 from harness.virtual.secc.link import EvseLink
 
 log = logging.getLogger("harness.virtual.secc")
+DYNAMIC_PORTS = range(49152, 65536)
+PORT_ATTEMPTS = 50
 
 
 class _FaultySdpServer(SdpServer):
@@ -56,13 +59,17 @@ class SeccServer:
         self.tcp_port = 0
 
     @property
+    def started(self) -> bool:
+        return self._server is not None
+
+    @property
     def sdp_port(self) -> int:
         return self._sdp.port if self._sdp is not None else 0
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._accept, self.config.host, self.config.tcp_port, family=socket.AF_INET6
-        )
+        if self._server is not None:
+            return
+        self._server = await self._listen()
         self.tcp_port = int(self._server.sockets[0].getsockname()[1])
         self._sdp = _FaultySdpServer(
             "lo",
@@ -75,6 +82,18 @@ class SeccServer:
         )
         await self._sdp.start()
         log.info("SECC listening on [%s]:%d, SDP on port %d", self.config.host, self.tcp_port, self.sdp_port)
+
+    async def _listen(self) -> asyncio.Server:
+        """Listen on the configured port, or on a free one of the dynamic range (-20 SDP announces one from it)."""
+        if self.config.tcp_port:
+            return await asyncio.start_server(self._accept, self.config.host, self.config.tcp_port)
+        candidates = random.sample(DYNAMIC_PORTS, PORT_ATTEMPTS)
+        for port in candidates:
+            try:
+                return await asyncio.start_server(self._accept, self.config.host, port)
+            except OSError:
+                continue
+        raise OSError(f"no free TCP port in 49152-65535 after {PORT_ATTEMPTS} attempts")
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")

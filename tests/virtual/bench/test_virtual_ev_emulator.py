@@ -41,6 +41,9 @@ class FakeStation:
         self.calls.append(("suspended", evse_id, suspended))
         self.suspended = suspended
 
+    def digital_communication(self, evse_id: int) -> bool:
+        return False
+
     def offered_current_a(self, evse_id: int) -> float:
         return self.offer_a if self.plugged and not self.suspended else 0.0
 

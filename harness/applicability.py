@@ -1,0 +1,56 @@
+"""Whether a test case applies to this DUT on this bench, and if not, the reason (PICS and capabilities).
+
+A case lists what it needs: OCPP capabilities by name (`remote_start_stop`), or ISO 15118-20 declarations as
+`iso15118.<kind>.<value>` (service, family, mode, id) and the flags `iso15118`, `iso15118.resume`,
+`iso15118.dynamic_discharge`, `iso15118.bidirectional`, `iso15118.tls`. The first unmet need gives the not-applicable reason.
+"""
+
+from __future__ import annotations
+
+from harness.config import Dut, Lab
+
+_FAMILY_SERVICES = {"AC": ("AC", "AC_BPT"), "DC": ("DC", "DC_BPT")}
+
+
+def unmet_need(need: str, dut: Dut, lab: Lab) -> str | None:
+    """Why `need` is not met, or None when it is."""
+    if not need.startswith("iso15118"):
+        if need in dut.capabilities:
+            return None
+        return f"the DUT profile does not declare the capability {need!r}"
+    pics = dut.iso15118
+    if pics is None:
+        return "the DUT profile declares no ISO 15118-20 support (no iso15118 section)"
+    if lab.iso15118 is None:
+        return "the lab file has no iso15118 link to the charger's SECC"
+    parts = need.split(".")
+    if len(parts) == 1:
+        return None
+    flag = parts[1]
+    if flag == "resume":
+        return None if pics.session_resume else "the DUT profile declares no session resumption (session_resume)"
+    if flag == "dynamic_discharge":
+        if pics.dynamic_discharge == "none":
+            return "the DUT profile declares no way to make it discharge in Dynamic mode (dynamic_discharge)"
+        return None
+    if flag == "bidirectional":
+        if any(s.endswith("_BPT") for s in pics.energy_services):
+            return None
+        return "the DUT profile declares no bidirectional (BPT) ISO 15118-20 service"
+    if flag == "tls":
+        return None if pics.tls != "none" else "the DUT profile declares no TLS for ISO 15118-20"
+    value = parts[2] if len(parts) > 2 else ""
+    declared: list[str]
+    if flag == "service":
+        declared = list(pics.energy_services)
+    elif flag == "family":
+        declared = [value] if any(s in pics.energy_services for s in _FAMILY_SERVICES.get(value, ())) else []
+    elif flag == "mode":
+        declared = list(pics.control_modes)
+    elif flag == "id":
+        declared = list(pics.identification)
+    else:
+        raise ValueError(f"unknown applicability need {need!r}")
+    if value in declared:
+        return None
+    return f"the DUT profile does not declare ISO 15118-20 {flag} {value} (declares {', '.join(declared) or 'none'})"

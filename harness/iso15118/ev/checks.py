@@ -1,0 +1,95 @@
+"""Tool validations shared by the ISO 15118-20 test cases: refusals, closed connections, timers, measured power.
+
+Where -20 leaves a choice ("answer FAILED_SequenceError and/or close"), the check accepts every conformant choice
+and says in its failure reason which one it expected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from harness.checks import require
+from harness.config import Iso15118Pics
+from harness.evidence import Evidence
+from harness.iso15118.ev.session import EvSession
+from harness.iso15118.transport.errors import FrameTimeout, PeerClosed
+from harness.verdict import Nonconformity
+from instruments.capabilities import PowerAnalyzer
+
+REFUSAL_CLOSE_S = 2.0  # our rule: after refusing, the charger closes within the EV's general message timeout
+
+
+async def expect_refusal(
+    session: EvSession, message: str, body: dict[str, Any], codes: tuple[str, ...], what: str, **kwargs: Any
+) -> str:
+    """Send a request the charger must refuse: either answered with one of `codes` and then closed, or the
+    connection closed without an answer. Returns what the charger did, for the evidence."""
+    try:
+        response = await session.request(message, body, deliberate=True, **kwargs)
+    except PeerClosed:
+        return "closed the connection without answering"
+    except FrameTimeout:
+        raise Nonconformity(f"{what}: the charger neither answered nor closed the connection") from None
+    require(
+        response.code in codes,
+        f"{what}: {response.root} carries {response.code or '(no code)'}, expected {' or '.join(codes)}",
+    )
+    await expect_closed(session, REFUSAL_CLOSE_S, f"{what}: after answering {response.code}")
+    return f"answered {response.code} and closed"
+
+
+async def expect_closed(session: EvSession, within_s: float, what: str, *, since: float | None = None) -> float:
+    """The charger closes the connection within `within_s` (counted from `since`, default the last answer)."""
+    closed = await session.wait_for_close(within_s, since=since)
+    require(closed is not None, f"{what}: the connection was still open after {within_s:g} s")
+    assert closed is not None
+    return closed
+
+
+async def expect_silent_close(session: EvSession, within_s: float, what: str) -> float:
+    """After a frame the charger must not accept: no answer, the connection closed within `within_s`."""
+    sent = time.monotonic()
+    try:
+        frame = await session.connection.receive_frame(timeout=within_s)
+    except PeerClosed:
+        return time.monotonic() - sent
+    except FrameTimeout:
+        raise Nonconformity(f"{what}: the connection was still open after {within_s:g} s") from None
+    raise Nonconformity(f"{what}: the charger answered (payload type 0x{int(frame.payload_type):04X}) and kept going")
+
+
+def first_service(pics: Iso15118Pics, family: str | None = None, *, bidirectional: bool | None = None) -> str:
+    """The first declared energy service of `family` (and direction), for cases that need one of them."""
+    for service in pics.energy_services:
+        if family is not None and not service.startswith(family):
+            continue
+        if bidirectional is not None and service.endswith("_BPT") != bidirectional:
+            continue
+        return service
+    raise ValueError(f"no declared service fits {family} / bidirectional={bidirectional}")
+
+
+def first_mode(pics: Iso15118Pics) -> str:
+    return pics.control_modes[0]
+
+
+async def measured_power_w(analyser: PowerAnalyzer) -> float:
+    return (await asyncio.to_thread(analyser.measure, "sigma")).active_power_w
+
+
+async def settle_power(
+    analyser: PowerAnalyzer, evidence: Evidence, condition: str, test: Any, within_s: float
+) -> list[float]:
+    """Sample the analyser until `test(power)` holds or `within_s` passes; the samples go to the evidence."""
+    samples: list[float] = []
+    deadline = time.monotonic() + within_s
+    while True:
+        power = await measured_power_w(analyser)
+        samples.append(round(power, 1))
+        if test(power) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    evidence.measurement("analyser", {"condition": condition, "active_power_w": samples, "within_s": within_s})
+    return samples
