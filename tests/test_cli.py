@@ -14,7 +14,7 @@ def test_list_json_has_the_contract_fields(catalogue: list[dict[str, Any]]) -> N
     for case in catalogue:
         assert {"id", "title", "standard", "requirements", "profiles"} <= set(case)
         assert case["id"].startswith("TC_")
-        assert case["standard"] in ("OCPP 2.0.1", "Measured behaviour")
+        assert case["standard"] in ("OCPP 2.0.1", "ISO 15118-20", "Measured behaviour")
         if case["standard"] == "OCPP 2.0.1":
             assert case["id"].endswith("_CS")  # the charging-station cases of the official catalogue
         else:

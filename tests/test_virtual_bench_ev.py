@@ -56,7 +56,7 @@ def test_ev_emulator_plugs_the_station_and_reads_its_pilot(bench: tuple[Bench, L
     assert wait_until(lambda: station_plugged(lab_bench, loop))
     assert ev.cp_state() == "B"
     duty, frequency = ev.pwm()
-    assert (duty, frequency) == (100.0, 0.0)  # not authorized: no PWM offer yet
+    assert (duty, frequency) == (5.0, 1000.0)  # its SECC asks for digital communication (ISO 15118) first
     occupied = [
         m for m in lab_bench.csms.channel.inbox
         if m.action == "StatusNotification" and m.payload.get("connectorStatus") == "Occupied"

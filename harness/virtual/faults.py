@@ -84,6 +84,7 @@ SECC_SAP_PICKS_FIRST_OFFER = "secc-sap-picks-first-offer"
 SECC_SDP_WRONG_SECURITY = "secc-sdp-wrong-security"
 SECC_SDP_WRONG_PORT = "secc-sdp-wrong-port"
 SECC_SDP_ANSWERS_INVALID = "secc-sdp-answers-invalid"
+SECC_DELIVERS_HALF_POWER = "secc-delivers-half-power"
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
 ANALYSER_SCPI_ERROR = "analyser-scpi-error"
@@ -172,6 +173,7 @@ CATALOGUE: tuple[Fault, ...] = (
     ),
     Fault(SECC_SDP_WRONG_SECURITY, "SDP announces TLS to an EV that asked for no TLS"),
     Fault(SECC_SDP_WRONG_PORT, "SDP announces a TCP port nobody listens on"),
+    Fault(SECC_DELIVERS_HALF_POWER, "the power path delivers half the power the charge loop sets"),
     Fault(SECC_SDP_ANSWERS_INVALID, "SDP answers requests with invalid field values"),
     Fault(ANALYSER_STALE_READING, "the virtual power analyser keeps answering its first reading", lab=True),
     Fault(ANALYSER_SCPI_ERROR, "the virtual analyser queues -222 'Data out of range' after each command", lab=True),

@@ -6,7 +6,7 @@ from harness.catalogue import iso15118_case
 from harness.checks import require
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import expect_refusal, first_mode, first_service, settle_power
+from harness.iso15118.ev.checks import charge_and_measure, expect_refusal, first_mode, first_service
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.rational import number, rational
 from harness.iso15118.sequence import State
@@ -106,11 +106,11 @@ async def _power_follows(ev: EvRole, analyser: PowerAnalyzer, evidence: Evidence
     async with ev.session(params) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
-        samples = await flow.charge_for(2.5)
-        expected = params.signed_power_w if mode == "Scheduled" else (samples[-1].evse_power_w or 0.0)
-        measured = await settle_power(
-            analyser, evidence, f"{service} {mode}",
-            lambda p: abs(p - expected) <= max(abs(expected) * TRACKING, IDLE_W), SETTLE_S,
+        await flow.charge_for(1.0)
+        expected = params.signed_power_w if mode == "Scheduled" else (flow.loop_samples[-1].evse_power_w or 0.0)
+        _, measured = await charge_and_measure(
+            flow, analyser, evidence, f"{service} {mode}",
+            lambda p: abs(p - expected) <= max(abs(expected) * TRACKING, IDLE_W), at_least_s=1.5, settle_s=SETTLE_S,
         )  # fmt: skip
         await flow.run_to(State.ENDED)
     evidence.measurement("AC charge loop", {"expected_w": expected, "measured_w": measured[-1]})
@@ -167,8 +167,15 @@ async def test_TC_SECC_AC_VTB_ChargeLoop_004(
         async with ev.session(params) as session:
             flow = ev.flow(session)
             await flow.run_to(State.ENERGY_TRANSFER)
-            samples = await flow.charge_for(2.5)
-            measured = await settle_power(analyser, evidence, "under the OCPP limit", lambda p: p > IDLE_W, SETTLE_S)
+            samples, measured = await charge_and_measure(
+                flow,
+                analyser,
+                evidence,
+                "under the OCPP limit",
+                lambda p: p > IDLE_W,
+                at_least_s=2.5,
+                settle_s=SETTLE_S,
+            )
             await flow.run_to(State.ENDED)
     finally:
         await clear_default_limit(csms)

@@ -9,7 +9,7 @@ from harness.catalogue import iso15118_case
 from harness.checks import require, require_equal
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import expect_refusal, first_mode, first_service, settle_power
+from harness.iso15118.ev.checks import charge_and_measure, expect_refusal, first_mode, first_service, settle_power
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.rational import number
 from harness.iso15118.sequence import ControlMode, EnergyService, State
@@ -247,19 +247,24 @@ async def test_TC_SECC_CMN_VTB_PowerDelivery_001(ev: EvRole) -> None:
     [DELIVERY_RULES, "ChargeProgress Stop"], instruments=["analyser"],
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_PowerDelivery_002(ev: EvRole, analyser: PowerAnalyzer, evidence: Evidence) -> None:
+    """The EV stays ready for power (state C) after the Stop, so only the charger can end the flow."""
     await ev.plug_in()
     service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    params = ev.parameters(service, mode)
+    async with ev.session(params) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
-        await flow.charge_for(1.5)
-        flowing = await settle_power(analyser, evidence, "charging", lambda p: abs(p) > IDLE_W, 2.0)
+        _, flowing = await charge_and_measure(
+            flow, analyser, evidence, "charging", lambda p: abs(p) > IDLE_W, at_least_s=1.0, settle_s=2.0
+        )
         if abs(flowing[-1]) <= IDLE_W:
             raise Nonconformity(f"no power flowed during energy transfer (analyser: {flowing[-1]:.0f} W)")
-        await flow.stop_power("Stop")
+        stop = rq.power_delivery(params, "Stop", session.offer, now=int(time.time()))
+        await session.expect_ok("PowerDelivery", stop, "PowerDeliveryRes (Stop)")
         after = await settle_power(
             analyser, evidence, "after PowerDelivery Stop", lambda p: abs(p) < IDLE_W, STOP_SETTLE_S
         )
+        await ev.ready_for_power(False)
         require(abs(after[-1]) < IDLE_W, f"{after[-1]:.0f} W still flow {STOP_SETTLE_S:g} s after PowerDelivery Stop")
 
 

@@ -11,7 +11,7 @@ from harness.catalogue import iso15118_case
 from harness.checks import require
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import expect_refusal, first_mode, first_service, settle_power
+from harness.iso15118.ev.checks import charge_and_measure, expect_refusal, first_mode, first_service
 from harness.iso15118.ev.flow import LoopSample
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.rational import number, rational
@@ -204,10 +204,10 @@ async def _scheduled_tracking(ev: EvRole, analyser: PowerAnalyzer, evidence: Evi
     async with ev.session(params) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
-        samples = await flow.charge_for(2.5)
-        measured = await settle_power(
-            analyser, evidence, "during the charge loop",
-            lambda p: abs(p - params.signed_power_w) <= abs(params.signed_power_w) * TRACKING, SETTLE_S,
+        samples, measured = await charge_and_measure(
+            flow, analyser, evidence, "during the charge loop",
+            lambda p: abs(p - params.signed_power_w) <= abs(params.signed_power_w) * TRACKING,
+            at_least_s=2.5, settle_s=SETTLE_S,
         )  # fmt: skip
         await flow.run_to(State.ENDED)
     evidence.measurement("DC charge loop", {"target_current_a": round(wanted_a, 2), "present_a": _currents(samples)})
@@ -255,8 +255,9 @@ async def test_TC_SECC_DC_VTB_ChargeLoop_003(ev: EvRole, analyser: PowerAnalyzer
     async with ev.session(params) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
-        samples = await flow.charge_for(2.5)
-        measured = await settle_power(analyser, evidence, "dynamic discharge", lambda p: p < -IDLE_W * 10, SETTLE_S)
+        samples, measured = await charge_and_measure(
+            flow, analyser, evidence, "dynamic discharge", lambda p: p < -IDLE_W * 10, at_least_s=2.5, settle_s=SETTLE_S
+        )
         await flow.run_to(State.ENDED)
     evidence.measurement("DC charge loop", {"present_a": _currents(samples)})
     require((samples[-1].evse_present_current_a or 0.0) < 0, "EVSEPresentCurrent stayed >= 0: no discharge")
@@ -273,8 +274,15 @@ async def _limit_reaches_loop(
         async with ev.session(params) as session:
             flow = ev.flow(session)
             await flow.run_to(State.ENERGY_TRANSFER)
-            samples = await flow.charge_for(2.5)
-            measured = await settle_power(analyser, evidence, "under the OCPP limit", lambda p: p > IDLE_W, SETTLE_S)
+            samples, measured = await charge_and_measure(
+                flow,
+                analyser,
+                evidence,
+                "under the OCPP limit",
+                lambda p: p > IDLE_W,
+                at_least_s=2.5,
+                settle_s=SETTLE_S,
+            )
             await flow.run_to(State.ENDED)
     finally:
         await clear_default_limit(csms)

@@ -7,18 +7,22 @@ and says in its failure reason which one it expected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from harness.checks import require
 from harness.config import Iso15118Pics
 from harness.evidence import Evidence
+from harness.iso15118.ev.flow import LoopSample, SessionFlow
 from harness.iso15118.ev.session import EvSession
 from harness.iso15118.transport.errors import FrameTimeout, PeerClosed
-from harness.verdict import Nonconformity
+from harness.verdict import LabError, Nonconformity
 from instruments.capabilities import PowerAnalyzer
 
-REFUSAL_CLOSE_S = 2.0  # our rule: after refusing, the charger closes within the EV's general message timeout
+REFUSAL_CLOSE_S = 2.0
+MEASURE_PERIOD_S = 0.2  # our rule: after refusing, the charger closes within the EV's general message timeout
 
 
 async def expect_refusal(
@@ -93,3 +97,46 @@ async def settle_power(
         await asyncio.sleep(0.2)
     evidence.measurement("analyser", {"condition": condition, "active_power_w": samples, "within_s": within_s})
     return samples
+
+
+async def charge_and_measure(
+    flow: SessionFlow,
+    analyser: PowerAnalyzer,
+    evidence: Evidence,
+    condition: str,
+    test: Callable[[float], bool],
+    *,
+    at_least_s: float,
+    settle_s: float,
+) -> tuple[list[LoopSample], list[float]]:
+    """Keep the charge loop going, as a real EV does, while the analyser is sampled beside it: for `at_least_s`,
+    then until the last measured power passes `test` or `settle_s` more have passed. Going silent to measure would
+    let the charger's 0.5 s sequence timeout end the session and blame it for our pause."""
+    powers: list[float] = []
+    finished = asyncio.Event()
+
+    async def sample() -> None:
+        while not finished.is_set():
+            powers.append(round(await measured_power_w(analyser), 1))
+            await asyncio.sleep(MEASURE_PERIOD_S)
+
+    sampler = asyncio.create_task(sample())
+    loops: list[LoopSample] = []
+    try:
+        start = time.monotonic()
+        while True:
+            loops.append(await flow.charge_loop_once())
+            elapsed = time.monotonic() - start
+            settled = bool(powers) and test(powers[-1])
+            if elapsed >= at_least_s and (settled or elapsed >= at_least_s + settle_s):
+                break
+            await asyncio.sleep(flow.session.timers.charge_loop_cycle_s)
+    finally:
+        finished.set()
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
+    evidence.measurement("analyser", {"condition": condition, "active_power_w": powers, "loops": len(loops)})
+    if not powers:
+        raise LabError("the analyser gave no reading during the charge loop")
+    return loops, powers

@@ -175,7 +175,8 @@ def schedule_exchange(ctx: SessionContext, content: dict[str, Any]) -> Answer:
         "ScheduleTupleID": 1,
         "ChargingSchedule": _schedule(limits.max_charge_power_w, entries, now),
     }
-    if ctx.service is not None and ctx.service.bidirectional and limits.max_discharge_power_w > 0:
+    discharge = not ctx.active(F.SECC_REFUSES_DISCHARGE) and limits.max_discharge_power_w > 0
+    if ctx.service is not None and ctx.service.bidirectional and discharge:
         schedule_tuple["DischargingSchedule"] = _schedule(-limits.max_discharge_power_w, entries, now)
     ctx.schedule_tuple_ids = (1,)
     return Answer(

@@ -33,6 +33,11 @@ def _discharge_allowed(ctx: SessionContext) -> bool:
     return ctx.service is not None and ctx.service.bidirectional and not ctx.active(F.SECC_REFUSES_DISCHARGE)
 
 
+def _deliver(ctx: SessionContext, power_w: float) -> None:
+    """Hand the setpoint to the power path (which the secc-delivers-half-power fault weakens)."""
+    ctx.link.deliver(power_w / 2 if ctx.active(F.SECC_DELIVERS_HALF_POWER) else power_w)
+
+
 def _clamp(ctx: SessionContext, power_w: float) -> float:
     limits = _limits(ctx)
     low = -limits.max_discharge_power_w if _discharge_allowed(ctx) else 0.0
@@ -192,7 +197,7 @@ def dc_charge_loop(ctx: SessionContext, content: dict[str, Any]) -> Answer:
     element, requested = _dc_setpoint(ctx, content, voltage)
     ctx.setpoint_w = _clamp(ctx, requested)
     if ctx.delivering:
-        ctx.link.deliver(ctx.setpoint_w)
+        _deliver(ctx, ctx.setpoint_w)
     present = ctx.link.present_power_w() if ctx.delivering else 0.0
     limits = _limits(ctx)
     mode_answer: dict[str, Any] = {}
@@ -237,13 +242,13 @@ def ac_charge_loop(ctx: SessionContext, content: dict[str, Any]) -> Answer:
         target = _clamp(ctx, _dynamic_power(mode, "EVMaximumChargePower", "EVMaximumDischargePower"))
         ctx.setpoint_w = target
         if ctx.delivering:
-            ctx.link.deliver(target)
+            _deliver(ctx, target)
         present = ctx.link.present_power_w() if ctx.delivering else 0.0
         mode_answer = {"EVSETargetActivePower": rational(target), "EVSEPresentActivePower": rational(present)}
     else:
         ctx.setpoint_w = _clamp(ctx, _value(mode, "EVPresentActivePower"))
         if ctx.delivering:
-            ctx.link.deliver(ctx.setpoint_w)
+            _deliver(ctx, ctx.setpoint_w)
         present = ctx.link.present_power_w() if ctx.delivering else 0.0
         mode_answer = {"EVSEPresentActivePower": rational(present)}
     return Answer("OK", {**_meter_info(ctx, content), element: mode_answer})
