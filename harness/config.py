@@ -111,7 +111,6 @@ class Iso15118Link(_Strict):
         pattern=r"^\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}$",
         description="send SDP to this [address]:port instead of the multicast group (a virtual lab on lo)",
     )
-    keylog: bool = Field(True, description="write the TLS key log next to each session's packet capture")
 
 
 class Lab(_Strict):

@@ -141,13 +141,10 @@ class EvRole:
             evidence=self.evidence,
         )
 
-    async def discover(self, security: Security | None = None) -> SdpResult:
-        wanted = security if security is not None else self._security()
-        async with self.sdp_client(wanted) as client:
+    async def discover(self, security: Security = Security.NO_TLS) -> SdpResult:
+        """SDP; the EV asks for no TLS (its sessions run over TCP; a TLS-only charger is not applicable yet)."""
+        async with self.sdp_client(security) as client:
             return await client.discover()
-
-    def _security(self) -> Security:
-        return Security.TLS if self.pics.tls == "required" else Security.NO_TLS
 
     @asynccontextmanager
     async def session(self, ev: EvParameters, endpoint: Endpoint | None = None) -> AsyncIterator[EvSession]:
