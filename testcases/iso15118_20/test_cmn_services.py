@@ -27,7 +27,7 @@ SCHEDULE_RULES = "ISO 15118-20 8.3.4.3.7 ScheduleExchangeReq/Res"
 DELIVERY_RULES = "ISO 15118-20 8.3.4.3.8 PowerDeliveryReq/Res"
 STOP_RULES = "ISO 15118-20 8.3.4.3.10 SessionStopReq/Res"
 IDLE_W = 50.0
-STOP_SETTLE_S = 3.0
+STOP_SETTLE_S = 4.0  # our rule: below 50 W within 4 s (the power ramps down, it may not jump)
 
 
 def _default(ev: EvRole) -> tuple[str, str]:

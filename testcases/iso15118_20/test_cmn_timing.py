@@ -17,7 +17,7 @@ TIMING = "Timing"
 PERFORMANCE = "V2G_SECC_Msg_Performance_Time"
 SEQUENCE = "V2G_SECC_Sequence_Timeout"
 IDLE_W = 50.0
-RESET_STOP_S = 2.0  # our rule: energy stops within the EV's general message timeout of a lost connection
+RESET_STOP_S = 4.0  # our rule: below 50 W within 4 s of a lost connection (the power ramps down, it may not jump)
 
 
 def _late(session: EvSession) -> list[str]:

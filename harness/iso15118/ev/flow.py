@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.iso15118.ev import requests as rq
@@ -181,8 +181,24 @@ class SessionFlow:
     async def _charge_parameters(self) -> Response:
         s = self.session
         if s.family == Family.DC:
-            return await s.expect_ok("DC_ChargeParameterDiscovery", rq.dc_charge_parameter_discovery(s.ev))
-        return await s.expect_ok("AC_ChargeParameterDiscovery", rq.ac_charge_parameter_discovery(s.ev))
+            response = await s.expect_ok("DC_ChargeParameterDiscovery", rq.dc_charge_parameter_discovery(s.ev))
+        else:
+            response = await s.expect_ok("AC_ChargeParameterDiscovery", rq.ac_charge_parameter_discovery(s.ev))
+        self._respect_evse_limits(response)
+        return response
+
+    def _respect_evse_limits(self, response: Response) -> None:
+        """A conformant EV never asks for more than the charger announced: cap the power it will request."""
+        s = self.session
+        mode = next((v for k, v in response.body.items() if k.endswith("EnergyTransferMode")), None)
+        if not isinstance(mode, dict):
+            return
+        key = "EVSEMaximumDischargePower" if s.ev.discharge else "EVSEMaximumChargePower"
+        if key not in mode:
+            return
+        allowed = abs(_rational(mode[key], key))
+        if allowed < s.ev.requested_power_w:
+            s.ev = replace(s.ev, requested_power_w=allowed)
 
     async def _schedule_exchange(self) -> Response:
         s = self.session
