@@ -185,8 +185,8 @@ class FaultRuns:
 
 @pytest.fixture(scope="module")
 def fault_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRuns]:
-    selected = [
-        item.callspec.params["fault"]
+    selected: list[str] = [
+        str(item.callspec.params["fault"])
         for item in request.session.items
         if isinstance(item, pytest.Function) and hasattr(item, "callspec") and "fault" in item.callspec.params
     ]

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.report import render_run
-from harness.report.html import format_duration, overall_verdict
+from harness.report.fmt import format_duration
+from harness.report.html import overall_verdict
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source", "track", "embed"}
 

@@ -228,7 +228,8 @@ def test_malformed_v2g_entries_do_not_crash(tmp_path: Path, rb: Any) -> None:
         [1, 2],
     ]
     run_dir = tmp_path / "bad"
-    _write_case(run_dir, rb, "TC_BAD", entries, ["evidence/TC_BAD.jsonl", "evidence/TC_BAD/gone.pcapng", 7])
+    listed: list[Any] = ["evidence/TC_BAD.jsonl", "evidence/TC_BAD/gone.pcapng", 7]  # 7: not a path at all
+    _write_case(run_dir, rb, "TC_BAD", entries, listed)
     html, _ = _render(run_dir)
     section = _section(html, "TC_BAD")
     blocks = _sessions(section)
@@ -264,7 +265,8 @@ def test_malformed_v2g_entries_do_not_crash(tmp_path: Path, rb: Any) -> None:
 def test_session_id_reused_after_its_end_starts_a_new_table(tmp_path: Path, rb: Any) -> None:
     def exchange(seq: int) -> dict[str, Any]:
         fields = {"session": "S1", "request": f"Req{seq}", "limit_s": 1.5, "outcome": "no_response"}
-        return rb.v2g_entry(seq, float(seq), "v2g_exchange", **fields)
+        entry: dict[str, Any] = rb.v2g_entry(seq, float(seq), "v2g_exchange", **fields)
+        return entry
 
     ended = rb.v2g_entry(2, 2.0, "v2g_session", session="S1", endpoint="x", tls=True, ended_by="charger_reset")
     run_dir = tmp_path / "reuse"

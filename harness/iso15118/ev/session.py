@@ -5,7 +5,7 @@ message timeout, decode, be the matching response for this session, and arrive w
 time (a late answer is a non-conformity finding, no answer is a failure). The session's state then moves along
 the shared transition table (`harness.iso15118.sequence`).
 
-The raw API (`send_document`, `send_payload`, `send_raw`, `wait_for_close`, `reset`, `go_silent`) exists for
+The raw API (`send_document`, `send_payload`, `send_raw`, `answer_to`, `wait_for_close`, `reset`) exists for
 negative tests: it sends what a faulty EV would and observes how the charger reacts, without the checks above.
 """
 
@@ -25,7 +25,6 @@ from harness.iso15118.exi.errors import ExiDecodeError, ExiEncodeError, ExiUnsup
 from harness.iso15118.messages.base import ModelError
 from harness.iso15118.messages.lookup import model_for
 from harness.iso15118.sequence import (
-    MESSAGE_BY_ROOT,
     MESSAGES,
     Message,
     Outcome,
@@ -87,6 +86,7 @@ class EvSession:
         self.last_message: str | None = None
         self.last_response_mono: float | None = None
         self.ended_by: str | None = None
+        self._sent_mono = 0.0  # when the last request left our socket: response times count from here
 
     async def __aenter__(self) -> EvSession:
         return self
@@ -315,8 +315,6 @@ class EvSession:
 
     # ------------------------------------------------------------ internals
 
-    _sent_mono: float = 0.0
-
     async def _send(
         self, payload_type: int, payload: bytes, namespace: str | None, document: dict[str, Any] | None
     ) -> int | None:
@@ -325,7 +323,3 @@ class EvSession:
         await self.connection.send_raw(frame)
         self._sent_mono = time.monotonic()
         return seq
-
-
-def message_of(root: str) -> Message | None:
-    return MESSAGE_BY_ROOT.get(root)

@@ -97,7 +97,7 @@ def block_options(block: Block) -> dict[int, bytes]:
 def internet_checksum_ok(data: bytes) -> bool:
     """Summing every 16-bit word, the checksum included, gives 0xFFFF when the checksum is right."""
     data += b"\0" * (len(data) % 2)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return total == 0xFFFF
