@@ -6,12 +6,20 @@ from harness.catalogue import iso15118_case
 from harness.checks import require
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import charge_and_measure, expect_refusal, first_mode, first_service
+from harness.iso15118.ev.checks import (
+    IDLE_POWER_W,
+    POWER_SETTLE_S,
+    TRACKING,
+    charge_and_measure,
+    expect_refusal,
+    first_mode,
+    first_service,
+    limit_reaches_charge_loop,
+)
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.rational import number, rational
 from harness.iso15118.sequence import State
 from harness.ocpp.channel import StationChannel
-from harness.ocpp.v201.smart_charging import clear_default_limit, set_default_limit
 from instruments.capabilities import PowerAnalyzer
 
 CPD = "AC_ChargeParameterDiscovery"
@@ -20,11 +28,6 @@ CPD_RULES = "ISO 15118-20 8.3.4.4.2 AC_ChargeParameterDiscoveryReq/Res"
 LOOP_RULES = "ISO 15118-20 8.3.4.4.3 AC_ChargeLoopReq/Res"
 DELIVERY_RULES = "ISO 15118-20 8.3.4.3.8 PowerDeliveryReq/Res"
 NOMINAL_FREQUENCIES = (50.0, 60.0)
-IDLE_W = 50.0
-SETTLE_S = 4.0
-TRACKING = 0.1
-LIMIT_W = 4000.0
-LIMIT_SLACK = 0.05
 
 
 def _ac(ev: EvRole, *, bidirectional: bool | None = None) -> str:
@@ -110,14 +113,17 @@ async def _power_follows(ev: EvRole, analyser: PowerAnalyzer, evidence: Evidence
         expected = params.signed_power_w if mode == "Scheduled" else (flow.loop_samples[-1].evse_power_w or 0.0)
         _, measured = await charge_and_measure(
             flow, analyser, evidence, f"{service} {mode}",
-            lambda p: abs(p - expected) <= max(abs(expected) * TRACKING, IDLE_W), at_least_s=1.5, settle_s=SETTLE_S,
+            lambda p: abs(p - expected) <= max(abs(expected) * TRACKING, IDLE_POWER_W),
+            at_least_s=1.5, settle_s=POWER_SETTLE_S,
         )  # fmt: skip
         await flow.run_to(State.ENDED)
     evidence.measurement("AC charge loop", {"expected_w": expected, "measured_w": measured[-1]})
     if discharge:
         require(expected < 0, f"the charger's target stayed {expected:.0f} W for an EV that asked to discharge")
-        require(measured[-1] < -IDLE_W * 10, f"the analyser measured {measured[-1]:.0f} W: the EV was not discharged")
-    require(abs(measured[-1] - expected) <= max(abs(expected) * TRACKING, IDLE_W),
+        require(
+            measured[-1] < -IDLE_POWER_W * 10, f"the analyser measured {measured[-1]:.0f} W: the EV was not discharged"
+        )
+    require(abs(measured[-1] - expected) <= max(abs(expected) * TRACKING, IDLE_POWER_W),
             f"the analyser measured {measured[-1]:.0f} W, the session asked for {expected:.0f} W")  # fmt: skip
 
 
@@ -161,31 +167,7 @@ async def test_TC_SECC_AC_VTB_ChargeLoop_004(
     ev: EvRole, csms: StationChannel, analyser: PowerAnalyzer, evidence: Evidence
 ) -> None:
     await ev.plug_in()
-    await set_default_limit(csms, ev.cfg.evse_id, LIMIT_W)
-    try:
-        params = ev.parameters(_ac(ev, bidirectional=False), "Dynamic")
-        async with ev.session(params) as session:
-            flow = ev.flow(session)
-            await flow.run_to(State.ENERGY_TRANSFER)
-            samples, measured = await charge_and_measure(
-                flow,
-                analyser,
-                evidence,
-                "under the OCPP limit",
-                lambda p: p > IDLE_W,
-                at_least_s=2.5,
-                settle_s=SETTLE_S,
-            )
-            await flow.run_to(State.ENDED)
-    finally:
-        await clear_default_limit(csms)
-    target = samples[-1].evse_power_w or 0.0
-    evidence.measurement("limit", {"ocpp_limit_w": LIMIT_W, "target_w": target, "measured_w": measured[-1]})
-    require(
-        target <= LIMIT_W * (1 + LIMIT_SLACK), f"EVSETargetActivePower is {target:.0f} W; the CSMS allows {LIMIT_W:g} W"
-    )
-    require(measured[-1] <= LIMIT_W * (1 + LIMIT_SLACK),
-            f"the analyser measured {measured[-1]:.0f} W; the CSMS limited the EVSE to {LIMIT_W:g} W")  # fmt: skip
+    await limit_reaches_charge_loop(ev, csms, analyser, evidence, "AC")
 
 
 @iso15118_case(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from harness.catalogue import iso15118_case
 from harness.checks import require, require_equal
 from harness.evidence import Evidence
-from harness.iso15118.ev.checks import expect_silent_close, first_mode, first_service
+from harness.iso15118.ev.checks import expect_silent_close
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.exi.codec import encode
-from harness.iso15118.sequence import State
+from harness.iso15118.sequence import Family, State
 from harness.iso15118.transport.connection import V2gConnection
 from harness.iso15118.transport.errors import ConnectError, SdpTimeout
 from harness.iso15118.transport.sdp import Security, TransportProtocol
@@ -76,15 +76,10 @@ async def test_TC_SECC_CMN_VTB_SDP_003(ev: EvRole) -> None:
     require(port in DYNAMIC_PORTS, f"SDP announced TCP port {port}, outside the dynamic range 49152-65535")
 
 
-def _default(ev: EvRole) -> tuple[str, str]:
-    return first_service(ev.pics), first_mode(ev.pics)
-
-
 async def _bad_frame_case(ev: EvRole, frame: bytes, what: str, *, after: State = State.SESSION_ESTABLISHED) -> None:
     """Bring a session to `after`, send `frame`, and require the charger to close without answering."""
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(after)
         await session.send_raw(frame)
         await expect_silent_close(session, CLOSE_AFTER_BAD_FRAME_S, what)
@@ -160,16 +155,14 @@ async def test_TC_SECC_CMN_VTB_V2GTP_006(ev: EvRole) -> None:
     V2GTP, ["ISO 15118-20 V2GTP: payload type per message namespace"],
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_V2GTP_007(ev: EvRole) -> None:
-    """A CommonMessages AuthorizationSetupReq framed as DC (0x8004) in a DC session: the payload does not decode
-    as DC EXI, so the charger must not process it."""
+    """A CommonMessages AuthorizationSetupReq framed as the session's energy type (DC 0x8004 or AC 0x8003): the
+    payload does not decode as that namespace's EXI, so the charger must not process it."""
     await ev.plug_in()
-    service = first_service(ev.pics, "DC") if any(s.startswith("DC") for s in ev.pics.energy_services) else None
-    if service is None:
-        service = first_service(ev.pics)
-    async with ev.session(ev.parameters(service, first_mode(ev.pics))) as session:
+    params = ev.default_parameters()
+    energy_type = PayloadType.DC if params.service.family == Family.DC else PayloadType.AC
+    async with ev.session(params) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
-        frame = build_raw_frame(_authorization_setup_payload(session.session_id), payload_type=PayloadType.DC)
-        if not service.startswith("DC"):
-            frame = build_raw_frame(_authorization_setup_payload(session.session_id), payload_type=PayloadType.AC)
-        await session.send_raw(frame)
+        await session.send_raw(
+            build_raw_frame(_authorization_setup_payload(session.session_id), payload_type=energy_type)
+        )
         await expect_silent_close(session, CLOSE_AFTER_BAD_FRAME_S, "CommonMessages request under the energy type")

@@ -9,7 +9,14 @@ from harness.catalogue import iso15118_case
 from harness.checks import require, require_equal
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import charge_and_measure, expect_refusal, first_mode, first_service, settle_power
+from harness.iso15118.ev.checks import (
+    IDLE_POWER_W,
+    charge_and_measure,
+    expect_refusal,
+    first_mode,
+    first_service,
+    settle_power,
+)
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.rational import number
 from harness.iso15118.sequence import ControlMode, EnergyService, State
@@ -26,12 +33,7 @@ SELECTION_RULES = "ISO 15118-20 8.3.4.3.6 ServiceSelectionReq/Res"
 SCHEDULE_RULES = "ISO 15118-20 8.3.4.3.7 ScheduleExchangeReq/Res"
 DELIVERY_RULES = "ISO 15118-20 8.3.4.3.8 PowerDeliveryReq/Res"
 STOP_RULES = "ISO 15118-20 8.3.4.3.10 SessionStopReq/Res"
-IDLE_W = 50.0
 STOP_SETTLE_S = 4.0  # our rule: below 50 W within 4 s (the power ramps down, it may not jump)
-
-
-def _default(ev: EvRole) -> tuple[str, str]:
-    return first_service(ev.pics), first_mode(ev.pics)
 
 
 @iso15118_case(
@@ -59,8 +61,7 @@ async def test_TC_SECC_CMN_VTB_ServiceDiscovery_001(ev: EvRole, evidence: Eviden
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_ServiceDiscovery_002(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.AUTHORIZATION_OFFERED)
         await expect_refusal(
             session, "ServiceDiscovery", rq.service_discovery(), ("FAILED_SequenceError",),
@@ -93,8 +94,7 @@ async def test_TC_SECC_CMN_VTB_ServiceDetail_001(ev: EvRole, evidence: Evidence)
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_ServiceDetail_002(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SERVICES_OFFERED)
         await expect_refusal(
             session, "ServiceDetail", {"ServiceID": 3}, ("FAILED_ServiceIDInvalid",),
@@ -120,8 +120,7 @@ async def test_TC_SECC_CMN_VTB_ServiceSelection_001(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_ServiceSelection_002(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SERVICES_OFFERED)
         await expect_refusal(
             session, "ServiceSelection", rq.service_selection(EnergyService.WPT, 1),
@@ -135,8 +134,7 @@ async def test_TC_SECC_CMN_VTB_ServiceSelection_002(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_ServiceSelection_003(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    params = ev.parameters(service, mode)
+    params = ev.default_parameters()
     async with ev.session(params) as session:
         await ev.flow(session).run_to(State.SERVICES_OFFERED)
         detail = await session.expect_ok("ServiceDetail", rq.service_detail(params.service))
@@ -213,8 +211,7 @@ async def test_TC_SECC_CMN_VTB_ScheduleExchange_003(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_ScheduleExchange_004(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    params = ev.parameters(service, mode)
+    params = ev.default_parameters()
     async with ev.session(params) as session:
         await ev.flow(session).run_to(State.SERVICE_SELECTED)
         await expect_refusal(
@@ -249,23 +246,24 @@ async def test_TC_SECC_CMN_VTB_PowerDelivery_001(ev: EvRole) -> None:
 async def test_TC_SECC_CMN_VTB_PowerDelivery_002(ev: EvRole, analyser: PowerAnalyzer, evidence: Evidence) -> None:
     """The EV stays ready for power (state C) after the Stop, so only the charger can end the flow."""
     await ev.plug_in()
-    service, mode = _default(ev)
-    params = ev.parameters(service, mode)
+    params = ev.default_parameters()
     async with ev.session(params) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
         _, flowing = await charge_and_measure(
-            flow, analyser, evidence, "charging", lambda p: abs(p) > IDLE_W, at_least_s=1.0, settle_s=2.0
+            flow, analyser, evidence, "charging", lambda p: abs(p) > IDLE_POWER_W, at_least_s=1.0, settle_s=2.0
         )
-        if abs(flowing[-1]) <= IDLE_W:
+        if abs(flowing[-1]) <= IDLE_POWER_W:
             raise Nonconformity(f"no power flowed during energy transfer (analyser: {flowing[-1]:.0f} W)")
         stop = rq.power_delivery(params, "Stop", session.offer, now=int(time.time()))
         await session.expect_ok("PowerDelivery", stop, "PowerDeliveryRes (Stop)")
         after = await settle_power(
-            analyser, evidence, "after PowerDelivery Stop", lambda p: abs(p) < IDLE_W, STOP_SETTLE_S
+            analyser, evidence, "after PowerDelivery Stop", lambda p: abs(p) < IDLE_POWER_W, STOP_SETTLE_S
         )
         await ev.ready_for_power(False)
-        require(abs(after[-1]) < IDLE_W, f"{after[-1]:.0f} W still flow {STOP_SETTLE_S:g} s after PowerDelivery Stop")
+        require(
+            abs(after[-1]) < IDLE_POWER_W, f"{after[-1]:.0f} W still flow {STOP_SETTLE_S:g} s after PowerDelivery Stop"
+        )
 
 
 @iso15118_case(
@@ -273,8 +271,7 @@ async def test_TC_SECC_CMN_VTB_PowerDelivery_002(ev: EvRole, analyser: PowerAnal
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SessionStop_001(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         flow = ev.flow(session)
         await flow.full_session(1.0)
         require_equal(session.state, State.ENDED, "session state after SessionStop")

@@ -12,7 +12,7 @@ from harness.checks import require, require_equal
 from harness.config import IdTokenSpec
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import expect_closed, expect_refusal, first_mode, first_service
+from harness.iso15118.ev.checks import expect_closed, expect_refusal
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.sequence import State
 from harness.verdict import Inconclusive
@@ -28,10 +28,6 @@ SESSION_RULES = "ISO 15118-20 8.3.4.3.1 SessionSetupReq/Res"
 AUTH_RULES = "ISO 15118-20 8.3.4.3.3 AuthorizationReq/Res"
 
 
-def _default(ev: EvRole) -> tuple[str, str]:
-    return first_service(ev.pics), first_mode(ev.pics)
-
-
 def _offer(namespace: str, schema_id: int, priority: int) -> dict[str, object]:
     return {
         "ProtocolNamespace": namespace, "VersionNumberMajor": 1, "VersionNumberMinor": 0,
@@ -45,8 +41,7 @@ def _offer(namespace: str, schema_id: int, priority: int) -> dict[str, object]:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SupportedAppProtocol_001(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.PROTOCOL_AGREED)  # the flow checks the code and the SchemaID
 
 
@@ -57,8 +52,7 @@ async def test_TC_SECC_CMN_VTB_SupportedAppProtocol_001(ev: EvRole) -> None:
 async def test_TC_SECC_CMN_VTB_SupportedAppProtocol_002(ev: EvRole) -> None:
     """A foreign namespace comes first in the list with the better priority; the charger cannot speak it."""
     await ev.plug_in()
-    service, mode = _default(ev)
-    params = ev.parameters(service, mode)
+    params = ev.default_parameters()
     own = rq.supported_app_protocol(params.service.family)["AppProtocol"][0]
     body = {"AppProtocol": [_offer(FOREIGN_NAMESPACE, 9, 1), {**own, "Priority": 2}]}
     async with ev.session(params) as session:
@@ -73,8 +67,7 @@ async def test_TC_SECC_CMN_VTB_SupportedAppProtocol_002(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SupportedAppProtocol_003(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         response = await session.request("supportedAppProtocol", {"AppProtocol": [_offer(FOREIGN_NAMESPACE, 3, 1)]})
         require_equal(response.code, "Failed_NoNegotiation", "supportedAppProtocolRes ResponseCode")
 
@@ -85,8 +78,7 @@ async def test_TC_SECC_CMN_VTB_SupportedAppProtocol_003(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SessionSetup_001(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         flow = ev.flow(session)
         await flow.run_to(State.PROTOCOL_AGREED)
         response = await session.request("SessionSetup", rq.session_setup(session.ev))
@@ -102,8 +94,7 @@ async def test_TC_SECC_CMN_VTB_SessionSetup_001(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SessionSetup_002(ev: EvRole, evidence: Evidence) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
         evse_id = session.offer.evse_id or ""
         evidence.measurement("SessionSetupRes", {"EVSEID": evse_id})
@@ -119,8 +110,7 @@ async def test_TC_SECC_CMN_VTB_SessionSetup_002(ev: EvRole, evidence: Evidence) 
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SessionSetup_003(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    params = ev.parameters(service, mode)
+    params = ev.default_parameters()
     async with ev.session(params) as first:
         await ev.flow(first).run_to(State.AUTHORIZED)
         await first.expect_ok("SessionStop", rq.session_stop("Pause"))
@@ -140,8 +130,7 @@ async def test_TC_SECC_CMN_VTB_SessionSetup_003(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SessionSetup_004(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    params = ev.parameters(service, mode)
+    params = ev.default_parameters()
     unknown = os.urandom(8)
     async with ev.session(params) as session:
         await ev.flow(session).run_to(State.PROTOCOL_AGREED)
@@ -158,8 +147,7 @@ async def test_TC_SECC_CMN_VTB_SessionSetup_004(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SessionID_001(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
         wrong = bytes(b ^ 0xFF for b in session.session_id)
         await expect_refusal(
@@ -175,8 +163,7 @@ async def test_TC_SECC_CMN_VTB_SessionID_001(ev: EvRole) -> None:
 async def test_TC_SECC_CMN_VTB_SessionID_002(ev: EvRole) -> None:
     """Provoke FAILED_SequenceError (ServiceDiscovery before authorization), then the connection must close."""
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
         response = await session.request("ServiceDiscovery", rq.service_discovery(), deliberate=True)
         require(response.code.startswith("FAILED"), f"ServiceDiscoveryRes before authorization: {response.code}")
@@ -189,8 +176,7 @@ async def test_TC_SECC_CMN_VTB_SessionID_002(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_AuthorizationSetup_001(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
         response = await session.expect_ok("AuthorizationSetup", rq.authorization_setup())
         services = [str(s) for s in response.body.get("AuthorizationServices", [])]
@@ -204,8 +190,7 @@ async def test_TC_SECC_CMN_VTB_AuthorizationSetup_001(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_AuthorizationSetup_002(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.PROTOCOL_AGREED)
         await expect_refusal(
             session, "AuthorizationSetup", rq.authorization_setup(), ("FAILED_SequenceError", "FAILED_UnknownSession"),
@@ -219,8 +204,7 @@ async def test_TC_SECC_CMN_VTB_AuthorizationSetup_002(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_Authorization_001(ev: EvRole, evidence: Evidence) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.AUTHORIZATION_OFFERED)
         before = await session.expect_ok("Authorization", rq.authorization_eim())
         require_equal(before.body.get("EVSEProcessing"), "Ongoing", "EVSEProcessing before any identification")
@@ -241,9 +225,8 @@ async def test_TC_SECC_CMN_VTB_Authorization_001(ev: EvRole, evidence: Evidence)
 async def test_TC_SECC_CMN_VTB_Authorization_002(ev: EvRole) -> None:
     """The invalid idToken of the DUT profile is presented; the charger keeps answering Ongoing (or refuses)."""
     await ev.plug_in()
-    service, mode = _default(ev)
     invalid: IdTokenSpec = ev.cfg.invalid_id_token
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.AUTHORIZATION_OFFERED)
         await ev.actions.present_id_token(invalid, ev.cfg.evse_id)
         for _ in range(4):
@@ -264,8 +247,7 @@ async def test_TC_SECC_CMN_VTB_Authorization_003(ev: EvRole) -> None:
     """Without identification the EV polls until past its Ongoing timeout; each answer must come in time and be a
     valid Ongoing, and the EV's SessionStop (Terminate) afterwards must be accepted."""
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.AUTHORIZATION_OFFERED)
         end = time.monotonic() + ev.timers.ongoing_timeout_s + 0.5
         while time.monotonic() < end:
@@ -284,8 +266,7 @@ async def test_TC_SECC_CMN_VTB_Authorization_004(ev: EvRole) -> None:
     if "PnC" in ev.pics.identification:
         raise Inconclusive("the charger offers PnC: selecting it is valid, this case needs an EIM-only charger")
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.AUTHORIZATION_OFFERED)
         chain = {"Certificate": b"\x30\x00", "SubCertificates": {"Certificate": [b"\x30\x00"]}}
         pnc = {
@@ -305,8 +286,7 @@ async def test_TC_SECC_CMN_VTB_Authorization_004(ev: EvRole) -> None:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_Authorization_005(ev: EvRole) -> None:
     await ev.plug_in()
-    service, mode = _default(ev)
-    async with ev.session(ev.parameters(service, mode)) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
         await expect_refusal(
             session, "Authorization", rq.authorization_eim(), ("FAILED_SequenceError",),

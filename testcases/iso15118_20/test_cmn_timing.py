@@ -6,7 +6,7 @@ from __future__ import annotations
 from harness.catalogue import iso15118_case
 from harness.checks import require
 from harness.evidence import Evidence
-from harness.iso15118.ev.checks import first_mode, first_service, settle_power
+from harness.iso15118.ev.checks import IDLE_POWER_W, first_mode, first_service, settle_power
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.ev.session import EvSession
 from harness.iso15118.sequence import State
@@ -16,7 +16,6 @@ from instruments.capabilities import PowerAnalyzer
 TIMING = "Timing"
 PERFORMANCE = "V2G_SECC_Msg_Performance_Time"
 SEQUENCE = "V2G_SECC_Sequence_Timeout"
-IDLE_W = 50.0
 RESET_STOP_S = 4.0  # our rule: below 50 W within 4 s of a lost connection (the power ramps down, it may not jump)
 
 
@@ -34,7 +33,7 @@ def _late(session: EvSession) -> list[str]:
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_Timing_001(ev: EvRole, evidence: Evidence) -> None:
     await ev.plug_in()
-    async with ev.session(ev.parameters(first_service(ev.pics), first_mode(ev.pics))) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).full_session(1.0)
         times = [e.response_time_s for e in session.recorder.exchanges if e.response_time_s is not None]
         evidence.measurement("response times", {"count": len(times), "max_s": max(times), "late": _late(session)})
@@ -61,7 +60,7 @@ async def test_TC_SECC_CMN_VTB_Timing_002(ev: EvRole, evidence: Evidence) -> Non
     await ev.plug_in()
     timeout = ev.timers.sequence_timeout_s
     tolerance = ev.pics.pixit.close_tolerance_s
-    async with ev.session(ev.parameters(first_service(ev.pics), first_mode(ev.pics))) as session:
+    async with ev.session(ev.default_parameters()) as session:
         await ev.flow(session).run_to(State.SESSION_ESTABLISHED)
         closed = await _silence_until_closed(session, "SessionSetupRes", timeout, tolerance)
         evidence.measurement(SEQUENCE, {"after": "SessionSetupRes", "closed_after_s": round(closed, 3)})
@@ -120,14 +119,14 @@ async def test_TC_SECC_CMN_VTB_Timing_004(ev: EvRole, evidence: Evidence) -> Non
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_Timing_005(ev: EvRole, analyser: PowerAnalyzer, evidence: Evidence) -> None:
     await ev.plug_in()
-    params = ev.parameters(first_service(ev.pics), first_mode(ev.pics))
+    params = ev.default_parameters()
     async with ev.session(params) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
         await flow.charge_for(1.5)
         await session.reset()
-    after = await settle_power(analyser, evidence, "after the TCP reset", lambda p: abs(p) < IDLE_W, RESET_STOP_S)
-    require(abs(after[-1]) < IDLE_W, f"{after[-1]:.0f} W still flow {RESET_STOP_S:g} s after the TCP reset")
+    after = await settle_power(analyser, evidence, "after the TCP reset", lambda p: abs(p) < IDLE_POWER_W, RESET_STOP_S)
+    require(abs(after[-1]) < IDLE_POWER_W, f"{after[-1]:.0f} W still flow {RESET_STOP_S:g} s after the TCP reset")
     await ev.ready_for_power(False)
     async with ev.session(params) as again:
         await ev.flow(again).run_to(State.SESSION_ESTABLISHED)
@@ -139,7 +138,7 @@ async def test_TC_SECC_CMN_VTB_Timing_005(ev: EvRole, analyser: PowerAnalyzer, e
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_Timing_006(ev: EvRole, evidence: Evidence) -> None:
     await ev.plug_in()
-    async with ev.session(ev.parameters(first_service(ev.pics), first_mode(ev.pics))) as session:
+    async with ev.session(ev.default_parameters()) as session:
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
         for _ in range(20):

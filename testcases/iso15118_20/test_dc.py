@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
 
 from harness.catalogue import iso15118_case
 from harness.checks import require
 from harness.evidence import Evidence
 from harness.iso15118.ev import requests as rq
-from harness.iso15118.ev.checks import charge_and_measure, expect_refusal, first_mode, first_service
+from harness.iso15118.ev.checks import (
+    IDLE_POWER_W,
+    POWER_SETTLE_S,
+    TRACKING,
+    charge_and_measure,
+    expect_refusal,
+    first_mode,
+    first_service,
+    limit_reaches_charge_loop,
+)
 from harness.iso15118.ev.flow import LoopSample
 from harness.iso15118.ev.role import EvRole
 from harness.iso15118.rational import number, rational
 from harness.iso15118.sequence import ControlMode, State
 from harness.ocpp.channel import StationChannel
-from harness.ocpp.v201.smart_charging import clear_default_limit, set_default_limit
 from instruments.capabilities import PowerAnalyzer
 
 CPD = "DC_ChargeParameterDiscovery"
@@ -30,11 +37,6 @@ PRECHARGE_RULES = "ISO 15118-20 8.3.4.5.4 DC_PreChargeReq/Res"
 LOOP_RULES = "ISO 15118-20 8.3.4.5.5 DC_ChargeLoopReq/Res"
 WELDING_RULES = "ISO 15118-20 8.3.4.5.6 DC_WeldingDetectionReq/Res"
 DELIVERY_RULES = "ISO 15118-20 8.3.4.3.8 PowerDeliveryReq/Res"
-IDLE_W = 50.0
-SETTLE_S = 4.0
-TRACKING = 0.1  # delivered within 10 % of the request (our tolerance for the present current)
-LIMIT_W = 4000.0
-LIMIT_SLACK = 0.05  # measured power may exceed the limit by 5 % (meter accuracy and the lag of the step)
 WELDING_SAFE_V = 60.0  # IEC 61851-23: below 60 V DC the output counts as safe to touch
 WELDING_ROUNDS = 10
 
@@ -207,7 +209,7 @@ async def _scheduled_tracking(ev: EvRole, analyser: PowerAnalyzer, evidence: Evi
         samples, measured = await charge_and_measure(
             flow, analyser, evidence, "during the charge loop",
             lambda p: abs(p - params.signed_power_w) <= abs(params.signed_power_w) * TRACKING,
-            at_least_s=2.5, settle_s=SETTLE_S,
+            at_least_s=2.5, settle_s=POWER_SETTLE_S,
         )  # fmt: skip
         await flow.run_to(State.ENDED)
     evidence.measurement("DC charge loop", {"target_current_a": round(wanted_a, 2), "present_a": _currents(samples)})
@@ -256,52 +258,18 @@ async def test_TC_SECC_DC_VTB_ChargeLoop_003(ev: EvRole, analyser: PowerAnalyzer
         flow = ev.flow(session)
         await flow.run_to(State.ENERGY_TRANSFER)
         samples, measured = await charge_and_measure(
-            flow, analyser, evidence, "dynamic discharge", lambda p: p < -IDLE_W * 10, at_least_s=2.5, settle_s=SETTLE_S
+            flow,
+            analyser,
+            evidence,
+            "dynamic discharge",
+            lambda p: p < -IDLE_POWER_W * 10,
+            at_least_s=2.5,
+            settle_s=POWER_SETTLE_S,
         )
         await flow.run_to(State.ENDED)
     evidence.measurement("DC charge loop", {"present_a": _currents(samples)})
     require((samples[-1].evse_present_current_a or 0.0) < 0, "EVSEPresentCurrent stayed >= 0: no discharge")
-    require(measured[-1] < -IDLE_W * 10, f"the analyser measured {measured[-1]:.0f} W: the EV was not discharged")
-
-
-async def _limit_reaches_loop(
-    ev: EvRole, csms: StationChannel, analyser: PowerAnalyzer, evidence: Evidence, family: str
-) -> None:
-    """A CSMS limit set before the session must show in the -20 limits and in the power that flows."""
-    await set_default_limit(csms, ev.cfg.evse_id, LIMIT_W)
-    try:
-        params = ev.parameters(first_service(ev.pics, family, bidirectional=False), "Dynamic")
-        async with ev.session(params) as session:
-            flow = ev.flow(session)
-            await flow.run_to(State.ENERGY_TRANSFER)
-            samples, measured = await charge_and_measure(
-                flow,
-                analyser,
-                evidence,
-                "under the OCPP limit",
-                lambda p: p > IDLE_W,
-                at_least_s=2.5,
-                settle_s=SETTLE_S,
-            )
-            await flow.run_to(State.ENDED)
-    finally:
-        await clear_default_limit(csms)
-    announced = _announced_max_power(samples[-1].response.body)
-    evidence.measurement("limit", {"ocpp_limit_w": LIMIT_W, "announced_w": announced, "measured_w": measured[-1]})
-    require(announced is not None and announced <= LIMIT_W * (1 + LIMIT_SLACK),
-            f"the charge loop announces {announced} W as the EVSE maximum; the CSMS limited the EVSE to "
-            f"{LIMIT_W:g} W")  # fmt: skip
-    require(measured[-1] <= LIMIT_W * (1 + LIMIT_SLACK),
-            f"the analyser measured {measured[-1]:.0f} W; the CSMS limited the EVSE to {LIMIT_W:g} W")  # fmt: skip
-
-
-def _announced_max_power(body: dict[str, Any]) -> float | None:
-    for key, value in body.items():
-        if key.endswith("CLResControlMode") and isinstance(value, dict):
-            for field in ("EVSEMaximumChargePower", "EVSETargetActivePower"):
-                if field in value:
-                    return number(value[field])
-    return None
+    require(measured[-1] < -IDLE_POWER_W * 10, f"the analyser measured {measured[-1]:.0f} W: the EV was not discharged")
 
 
 @iso15118_case(
@@ -313,7 +281,7 @@ async def test_TC_SECC_DC_VTB_ChargeLoop_004(
     ev: EvRole, csms: StationChannel, analyser: PowerAnalyzer, evidence: Evidence
 ) -> None:
     await ev.plug_in()
-    await _limit_reaches_loop(ev, csms, analyser, evidence, "DC")
+    await limit_reaches_charge_loop(ev, csms, analyser, evidence, "DC")
 
 
 @iso15118_case(

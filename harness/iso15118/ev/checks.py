@@ -16,13 +16,23 @@ from harness.checks import require
 from harness.config import Iso15118Pics
 from harness.evidence import Evidence
 from harness.iso15118.ev.flow import LoopSample, SessionFlow
+from harness.iso15118.ev.role import EvRole
 from harness.iso15118.ev.session import EvSession
+from harness.iso15118.rational import number
+from harness.iso15118.sequence import State
 from harness.iso15118.transport.errors import FrameTimeout, PeerClosed
+from harness.ocpp.channel import StationChannel
+from harness.ocpp.v201.smart_charging import clear_default_limit, set_default_limit
 from harness.verdict import LabError, Nonconformity
 from instruments.capabilities import PowerAnalyzer
 
-REFUSAL_CLOSE_S = 2.0
-MEASURE_PERIOD_S = 0.2  # our rule: after refusing, the charger closes within the EV's general message timeout
+REFUSAL_CLOSE_S = 2.0  # our rule: after refusing, the charger closes within the EV's general message timeout
+MEASURE_PERIOD_S = 0.2  # analyser sampling beside the charge loop
+IDLE_POWER_W = 50.0  # below this the analyser counts the EVSE as not delivering
+POWER_SETTLE_S = 4.0  # how long measured power may take to reach what the charge loop asks (first-order ramp)
+TRACKING = 0.1  # delivered within 10 % of the request
+TEST_LIMIT_W = 4000.0  # the OCPP charging limit the limit cases install
+LIMIT_SLACK = 0.05  # measured power may exceed the limit by 5 % (meter accuracy and the lag of the step)
 
 
 async def expect_refusal(
@@ -140,3 +150,48 @@ async def charge_and_measure(
     if not powers:
         raise LabError("the analyser gave no reading during the charge loop")
     return loops, powers
+
+
+async def limit_reaches_charge_loop(
+    ev: EvRole, csms: StationChannel, analyser: PowerAnalyzer, evidence: Evidence, family: str
+) -> None:
+    """A CSMS limit (TxDefaultProfile) set before a Dynamic session must show in the charge loop's EVSE maximum or
+    target and in the power the analyser measures."""
+    await set_default_limit(csms, ev.cfg.evse_id, TEST_LIMIT_W)
+    try:
+        params = ev.parameters(first_service(ev.pics, family, bidirectional=False), "Dynamic")
+        async with ev.session(params) as session:
+            flow = ev.flow(session)
+            await flow.run_to(State.ENERGY_TRANSFER)
+            samples, measured = await charge_and_measure(
+                flow, analyser, evidence, "under the OCPP limit", lambda p: p > IDLE_POWER_W,
+                at_least_s=2.5, settle_s=POWER_SETTLE_S,
+            )  # fmt: skip
+            await flow.run_to(State.ENDED)
+    finally:
+        await clear_default_limit(csms)
+    field, announced = _announced_power(samples[-1].response.body)
+    allowed = TEST_LIMIT_W * (1 + LIMIT_SLACK)
+    evidence.measurement(
+        "limit", {"ocpp_limit_w": TEST_LIMIT_W, "announced_field": field, "announced_w": announced,
+                  "measured_w": measured[-1]},
+    )  # fmt: skip
+    require(
+        announced is not None and announced <= allowed,
+        f"the charge loop's {field or 'EVSE maximum'} is {announced} W; "
+        f"the CSMS limited the EVSE to {TEST_LIMIT_W:g} W",
+    )
+    require(
+        measured[-1] <= allowed,
+        f"the analyser measured {measured[-1]:.0f} W; the CSMS limited the EVSE to {TEST_LIMIT_W:g} W",
+    )
+
+
+def _announced_power(body: dict[str, Any]) -> tuple[str | None, float | None]:
+    """The power limit or target a charge-loop answer announces (DC: EVSEMaximumChargePower, AC: the target)."""
+    for key, value in body.items():
+        if key.endswith("CLResControlMode") and isinstance(value, dict):
+            for field in ("EVSEMaximumChargePower", "EVSETargetActivePower"):
+                if field in value:
+                    return field, number(value[field])
+    return None, None

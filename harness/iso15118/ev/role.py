@@ -72,6 +72,10 @@ class EvRole:
     def parameters(self, service: str, mode: str = "Dynamic", *, discharge: bool = False) -> EvParameters:
         return EvParameters().with_service(EnergyService[service], ControlMode(mode), discharge=discharge)
 
+    def default_parameters(self) -> EvParameters:
+        """The EV of cases that need just a session: the first declared service, the first declared mode."""
+        return self.parameters(self.pics.energy_services[0], self.pics.control_modes[0])
+
     # ------------------------------------------------------------ the plug and the pilot
 
     async def plug_in(self) -> None:

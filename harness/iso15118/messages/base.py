@@ -95,7 +95,8 @@ def register(module: str, classes: dict[str, Any]) -> None:
             Model._classes[f"{module}.{name}"] = value
 
 
-def _target(owner: type, name: str) -> type:
+def target_class(owner: type, name: str) -> type:
+    """The enumeration or model class a field of `owner` names in its `target` (looked up in owner's module)."""
     found = Model._classes.get(f"{owner.__module__}.{name}")
     if found is None:
         raise ModelError(f"{owner.__name__}: unknown model class {name}")
@@ -105,10 +106,10 @@ def _target(owner: type, name: str) -> type:
 def _reader(owner: type, field: dataclasses.Field[Any]) -> Any:
     kind = field.metadata["kind"]
     if kind == "model":
-        model = _target(owner, field.metadata["target"])
+        model = target_class(owner, field.metadata["target"])
         return model.from_document  # type: ignore[attr-defined]
     if kind == "enum":
-        enumeration = _target(owner, field.metadata["target"])
+        enumeration = target_class(owner, field.metadata["target"])
         return enumeration
     return lambda value: value
 

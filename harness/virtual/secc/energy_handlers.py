@@ -69,17 +69,16 @@ def _ev_limits_consistent(mode: dict[str, Any]) -> bool:
     return all(_value(mode, high) >= _value(mode, low) for high, low in pairs if high in mode and low in mode)
 
 
-def _mode_of_request(ctx: SessionContext, content: dict[str, Any], plain: str, bpt: str) -> dict[str, Any] | None:
-    """The energy-transfer-mode element the selected service calls for, or None when the EV sent the other one."""
-    wanted = bpt if ctx.service is not None and ctx.service.bidirectional else plain
-    mode = content.get(wanted)
-    return mode if isinstance(mode, dict) else None
+def _wrong_charge_parameters(ctx: SessionContext, content: dict[str, Any], family: Family) -> bool:
+    """The EV sent the energy-transfer mode of another service, or limits that contradict themselves."""
+    prefix = "BPT_" if ctx.service is not None and ctx.service.bidirectional else ""
+    mode = content.get(f"{prefix}{family.value}_CPDReqEnergyTransferMode")
+    wrong = not isinstance(mode, dict) or not _ev_limits_consistent(mode)
+    return wrong and not ctx.active(F.SECC_ACCEPTS_INVALID_PARAMETERS)
 
 
 def dc_charge_parameter_discovery(ctx: SessionContext, content: dict[str, Any]) -> Answer:
-    mode = _mode_of_request(ctx, content, "DC_CPDReqEnergyTransferMode", "BPT_DC_CPDReqEnergyTransferMode")
-    invalid_ok = ctx.active(F.SECC_ACCEPTS_INVALID_PARAMETERS)
-    if (mode is None or not _ev_limits_consistent(mode)) and not invalid_ok:
+    if _wrong_charge_parameters(ctx, content, Family.DC):
         return Answer("FAILED_WrongChargeParameter")
     limits = _limits(ctx)
     answer: dict[str, Any] = {
@@ -103,9 +102,7 @@ def dc_charge_parameter_discovery(ctx: SessionContext, content: dict[str, Any]) 
 
 
 def ac_charge_parameter_discovery(ctx: SessionContext, content: dict[str, Any]) -> Answer:
-    mode = _mode_of_request(ctx, content, "AC_CPDReqEnergyTransferMode", "BPT_AC_CPDReqEnergyTransferMode")
-    invalid_ok = ctx.active(F.SECC_ACCEPTS_INVALID_PARAMETERS)
-    if (mode is None or not _ev_limits_consistent(mode)) and not invalid_ok:
+    if _wrong_charge_parameters(ctx, content, Family.AC):
         return Answer("FAILED_WrongChargeParameter")
     limits = _limits(ctx)
     answer: dict[str, Any] = {

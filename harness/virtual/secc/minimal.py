@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import typing
 from typing import Any
 
-from harness.iso15118.messages.base import Model
+from harness.iso15118.messages.base import Model, target_class
 from harness.iso15118.messages.lookup import model_for
 
 # Responses whose content holds a required choice (the model sees each branch as optional): the branch to send.
@@ -36,7 +35,7 @@ def minimal_response(namespace: str, root: str, code: str) -> dict[str, Any]:
     content.pop("Header", None)
     if root in CHOICE_BRANCH:
         wire, class_name = CHOICE_BRANCH[root]
-        branch = _target_class(model, class_name)
+        branch = target_class(model, class_name)
         content[wire] = _minimal(branch)
     if root == "ServiceDetailRes":  # a Parameter holds a required choice of value types
         content["ServiceParameterList"] = {"ParameterSet": [{"ParameterSetID": 0, "Parameter": [_NEUTRAL_PARAMETER]}]}
@@ -47,18 +46,17 @@ def minimal_response(namespace: str, root: str, code: str) -> dict[str, Any]:
 
 
 def _minimal(model: type[Model]) -> dict[str, Any]:
-    hints = typing.get_type_hints(model)
     content: dict[str, Any] = {}
     for field in dataclasses.fields(model):  # type: ignore[arg-type]
         meta = field.metadata
         if not meta["required"]:
             continue
-        value = _neutral(model, meta, hints.get(field.name))
+        value = _neutral(model, meta)
         content[meta["wire"]] = [value] if meta["repeated"] else value
     return content
 
 
-def _neutral(owner: type[Model], meta: Any, hint: Any) -> Any:
+def _neutral(owner: type[Model], meta: Any) -> Any:
     kind = meta["kind"]
     low = meta["low"] or 0
     if kind == "int":
@@ -69,19 +67,9 @@ def _neutral(owner: type[Model], meta: Any, hint: Any) -> Any:
         return "0" * max(1, low)
     if kind == "bytes":
         return b"\x00" * max(1, low)
-    target = _target_class(owner, meta["target"])
+    target = target_class(owner, meta["target"]) if meta["target"] else None
     if kind == "enum" and isinstance(target, type) and issubclass(target, enum.Enum):
         return next(iter(target)).value
     if kind == "model" and isinstance(target, type) and issubclass(target, Model):
         return _minimal(target)
     raise TypeError(f"cannot make a neutral value for {owner.__name__}.{meta['wire']} ({kind})")
-
-
-def _target_class(owner: type[Model], name: str | None) -> Any:
-    if name is None:
-        return None
-    module = __import__(owner.__module__, fromlist=[name])
-    found = getattr(module, name, None)
-    if found is None:
-        found = Model._classes.get(f"{owner.__module__}.{name}")
-    return found
