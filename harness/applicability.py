@@ -2,8 +2,8 @@
 
 A case lists what it needs: OCPP capabilities by name (`remote_start_stop`), or ISO 15118-20 declarations as
 `iso15118.<kind>.<value>` (service, family, mode, id) and the flags `iso15118`, `iso15118.resume`,
-`iso15118.dynamic_discharge`, `iso15118.bidirectional`, `iso15118.tls`. The first unmet need gives the
-not-applicable reason.
+`iso15118.dynamic_discharge`, `iso15118.bidirectional`, `iso15118.tls` (the charger offers TLS) and
+`iso15118.tcp` (it also offers sessions without TLS). The first unmet need gives the not-applicable reason.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ def unmet_need(need: str, dut: Dut, lab: Lab) -> str | None:
         return "the DUT profile declares no ISO 15118-20 support (no iso15118 section)"
     if lab.iso15118 is None:
         return "the lab file has no iso15118 link to the charger's SECC"
-    if pics.tls == "required":  # the EV role's TLS path exists in transport/, its sessions and cases do not yet
-        return "the DUT requires TLS for ISO 15118-20; the harness's EV role runs TCP sessions only so far"
     parts = need.split(".")
     if len(parts) == 1:
         return None
@@ -42,6 +40,8 @@ def unmet_need(need: str, dut: Dut, lab: Lab) -> str | None:
         return "the DUT profile declares no bidirectional (BPT) ISO 15118-20 service"
     if flag == "tls":
         return None if pics.tls != "none" else "the DUT profile declares no TLS for ISO 15118-20"
+    if flag == "tcp":
+        return None if pics.tls != "required" else "the DUT profile declares TLS required: no session without TLS"
     value = parts[2] if len(parts) > 2 else ""
     declared: list[str]
     if flag == "service":

@@ -280,6 +280,11 @@ class Iso15118Pics(_Strict):
     control_modes: list[ControlModeName] = Field(min_length=1)
     identification: list[IdentificationMode] = Field(default_factory=_eim_only, min_length=1)
     tls: Literal["none", "optional", "required"] = "none"
+    v2g_root: str | None = Field(
+        None,
+        description="PEM file (or folder) of the V2G root CA the charger's TLS certificate chains to, relative to "
+        "the DUT profile; needed for TLS unless the lab is virtual (its station makes a PKI per run)",
+    )
     evse_id: str | None = Field(None, description="the EVSEID the charger must announce, when known")
     session_resume: bool = Field(True, description="a paused session can be joined again (OK_OldSessionJoined)")
     dynamic_discharge: Literal["ev_energy_request", "none"] = Field(

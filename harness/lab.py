@@ -32,6 +32,7 @@ class VirtualStationProcess:
         self.control_port = 0
         self.instruments: dict[str, str] = {}
         self.secc_sdp: tuple[str, int] | None = None  # where the virtual SECC answers SDP (unicast on ::1)
+        self.secc_v2g_root: Path | None = None  # the root of the PKI the virtual SECC made for this run
 
     def bench_request(self) -> str | None:
         """The --bench JSON for the virtual instruments the lab file names, or None without instruments."""
@@ -79,6 +80,7 @@ class VirtualStationProcess:
             "--secc-modes", ",".join(pics.control_modes),
             "--secc-sequence-timeout", str(pics.pixit.sequence_timeout_s),
             "--secc-charge-loop-sequence-timeout", str(pics.pixit.charge_loop_sequence_timeout_s),
+            "--secc-tls", pics.tls,
         ]  # fmt: skip
         if pics.evse_id is not None:
             args += ["--secc-evse-id", pics.evse_id]
@@ -109,6 +111,8 @@ class VirtualStationProcess:
         secc = announced.get("secc")
         if isinstance(secc, dict):
             self.secc_sdp = (str(secc["host"]), int(secc["sdp_port"]))
+            root = secc.get("v2g_root")
+            self.secc_v2g_root = Path(root) if isinstance(root, str) else None
         shutil.rmtree(ready.parent, ignore_errors=True)
 
     def stop(self) -> None:

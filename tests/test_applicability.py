@@ -30,7 +30,7 @@ def dut_with(tmp_path: Path, **iso: Any) -> Dut:
 def test_the_virtual_station_meets_every_iso_need() -> None:
     dut = load_dut(DUT_FILE)
     needs = ["iso15118", "iso15118.service.DC_BPT", "iso15118.family.AC", "iso15118.mode.Dynamic", "iso15118.id.EIM"]
-    needs += ["iso15118.resume", "iso15118.dynamic_discharge", "iso15118.bidirectional"]
+    needs += ["iso15118.resume", "iso15118.dynamic_discharge", "iso15118.bidirectional", "iso15118.tls", "iso15118.tcp"]
     for need in needs:
         assert unmet_need(need, dut, LAB) is None, need
 
@@ -44,7 +44,8 @@ def test_the_virtual_station_meets_every_iso_need() -> None:
         ({"control_modes": ["Scheduled"]}, "iso15118.mode.Dynamic", "mode Dynamic (declares Scheduled)"),
         ({"session_resume": False}, "iso15118.resume", "no session resumption"),
         ({"dynamic_discharge": "none"}, "iso15118.dynamic_discharge", "discharge in Dynamic mode"),
-        ({"tls": "required"}, "iso15118", "runs TCP sessions only"),
+        ({"tls": "required"}, "iso15118.tcp", "TLS required"),
+        ({"tls": "none"}, "iso15118.tls", "declares no TLS"),
     ],
 )
 def test_each_unmet_need_names_what_is_missing(tmp_path: Path, change: dict[str, Any], need: str, reason: str) -> None:

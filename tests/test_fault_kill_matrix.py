@@ -50,6 +50,12 @@ KILLS: dict[str, list[str]] = {
     "secc-sdp-wrong-security": ["TC_SECC_CMN_VTB_SDP_001"],
     "secc-sdp-wrong-port": ["TC_SECC_CMN_VTB_SDP_003", "TC_SECC_CMN_VTB_SDP_001"],
     "secc-sdp-answers-invalid": ["TC_SECC_CMN_VTB_SDP_002"],
+    "secc-tls-weak-cipher": ["TC_SECC_CMN_VTB_TLS_001"],
+    "secc-tls-untrusted-certificate": ["TC_SECC_CMN_VTB_TLS_002", "TC_SECC_CMN_VTB_TLS_006"],
+    "secc-tls-expired-certificate": ["TC_SECC_CMN_VTB_TLS_003"],
+    "secc-tls-weak-key": ["TC_SECC_CMN_VTB_TLS_004"],
+    "secc-tls-accepts-tls12": ["TC_SECC_CMN_VTB_TLS_005"],
+    "secc-tls-closes-after-handshake": ["TC_SECC_CMN_VTB_TLS_006", "TC_SECC_CMN_VTB_TLS_001"],
     "secc-accepts-malformed-v2gtp": [
         "TC_SECC_CMN_VTB_V2GTP_001",
         "TC_SECC_CMN_VTB_V2GTP_002",

@@ -6,6 +6,7 @@ owns the run. The work lives in plain modules; this file only wires them to pyte
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,9 +184,14 @@ def ev(request: pytest.FixtureRequest) -> EvRole:
     emulator = None
     if "ev_emulator" in session.lab.instruments:
         emulator = _instrument(request, "ev_emulator")
+    anchors: tuple[Path, ...] = ()
+    if bench.station is not None and bench.station.secc_v2g_root is not None:
+        anchors = (bench.station.secc_v2g_root,)
+    elif pics.v2g_root is not None:
+        anchors = ((session.dut_path.parent / pics.v2g_root).resolve(),)
     return EvRole(
         link, pics, session.evidence, bench.actions, session.dut.test_configuration,
-        sdp_unicast=unicast, ev_emulator=emulator,
+        sdp_unicast=unicast, ev_emulator=emulator, trust_anchors=anchors,
     )  # fmt: skip
 
 

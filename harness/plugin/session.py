@@ -65,6 +65,7 @@ class HarnessSession:
     ) -> None:
         self.config = config
         self.lab, self.lab_path, self.dut, self.profile = lab, lab_path, dut, profile
+        self.dut_path = dut_path
         self.faults: list[str] = list(dict.fromkeys(config.getoption("harness_faults") or []))
         self.run_dir = run_dir
         self.evidence = Evidence(run_dir)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -15,6 +17,7 @@ from urllib.parse import urlparse
 
 from harness.iso15118.sequence import ControlMode, EnergyService
 from harness.iso15118.timing import Timers
+from harness.verdict import LabError
 from harness.virtual.bench.assemble import BenchError, BenchRequest, VirtualBench
 from harness.virtual.bench.station_port import ManualStationPort
 from harness.virtual.control_api import ControlApi
@@ -77,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="V2G_SECC_Sequence_Timeout in general (default %(default)s)")  # fmt: skip
     secc.add_argument("--secc-charge-loop-sequence-timeout", type=float, default=0.5, metavar="S",
                       help="V2G_SECC_Sequence_Timeout after a ChargeLoopRes (default %(default)s)")  # fmt: skip
+    secc.add_argument("--secc-tls", choices=("none", "optional", "required"), default="none",
+                      help="TLS 1.3 on its own port: none, when the EV asks (optional), always (required)")  # fmt: skip
+    secc.add_argument("--secc-pki-dir", type=Path, metavar="DIR",
+                      help="where the per-run V2G PKI goes (default: a temporary folder removed at exit)")  # fmt: skip
     return parser
 
 
@@ -90,7 +97,10 @@ def secc_config(args: argparse.Namespace) -> SeccConfig | None:
         sequence_timeout_s=args.secc_sequence_timeout,
         charge_loop_sequence_timeout_s=args.secc_charge_loop_sequence_timeout,
     )
-    return SeccConfig(evse_id=args.secc_evse_id, services=services, control_modes=modes, timers=timers)
+    return SeccConfig(
+        evse_id=args.secc_evse_id, services=services, control_modes=modes, timers=timers,
+        tls=args.secc_tls, pki_dir=args.secc_pki_dir,
+    )  # fmt: skip
 
 
 def _bench_request(text: str) -> BenchRequest:
@@ -160,13 +170,20 @@ async def _serve(config: StationConfig, args: argparse.Namespace) -> int:
     if station.secc is not None:
         try:
             await station.secc.start()
-        except OSError as exc:
-            log.error("the SECC cannot listen on [%s]: %s", station.secc.config.host, exc.strerror or exc)
+        except (OSError, LabError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            log.error("the SECC cannot start on [%s]: %s", station.secc.config.host, why)
             if bench is not None:
                 await bench.stop()
             await api.stop()
             return 3
-        secc = {"host": station.secc.config.host, "sdp_port": station.secc.sdp_port, "tcp_port": station.secc.tcp_port}
+        secc = {
+            "host": station.secc.config.host,
+            "sdp_port": station.secc.sdp_port,
+            "tcp_port": station.secc.tcp_port,
+            "tls_port": station.secc.tls_port,
+            "v2g_root": str(station.secc.v2g_root) if station.secc.v2g_root else None,
+        }
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -206,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, ValueError) as exc:
         print(f"virtual-station: --secc-services/--secc-modes: unknown value {exc}", file=sys.stderr)
         return 2
-    config = StationConfig(
-        args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names), secc=secc
-    )
-    return asyncio.run(_serve(config, args))
+    with contextlib.ExitStack() as cleanup:
+        if secc is not None and secc.tls != "none" and secc.pki_dir is None:
+            pki_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="virtual-secc-pki-")))
+            secc = dataclasses.replace(secc, pki_dir=pki_dir)
+        config = StationConfig(
+            args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names), secc=secc
+        )
+        return asyncio.run(_serve(config, args))

@@ -85,6 +85,12 @@ SECC_SDP_WRONG_SECURITY = "secc-sdp-wrong-security"
 SECC_SDP_WRONG_PORT = "secc-sdp-wrong-port"
 SECC_SDP_ANSWERS_INVALID = "secc-sdp-answers-invalid"
 SECC_DELIVERS_HALF_POWER = "secc-delivers-half-power"
+SECC_TLS_ACCEPTS_TLS12 = "secc-tls-accepts-tls12"
+SECC_TLS_UNTRUSTED_CERTIFICATE = "secc-tls-untrusted-certificate"
+SECC_TLS_EXPIRED_CERTIFICATE = "secc-tls-expired-certificate"
+SECC_TLS_WEAK_KEY = "secc-tls-weak-key"
+SECC_TLS_WEAK_CIPHER = "secc-tls-weak-cipher"
+SECC_TLS_CLOSES_AFTER_HANDSHAKE = "secc-tls-closes-after-handshake"
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
 ANALYSER_SCPI_ERROR = "analyser-scpi-error"
@@ -175,6 +181,12 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(SECC_SDP_WRONG_PORT, "SDP announces a TCP port nobody listens on"),
     Fault(SECC_DELIVERS_HALF_POWER, "the power path delivers half the power the charge loop sets"),
     Fault(SECC_SDP_ANSWERS_INVALID, "SDP answers requests with invalid field values"),
+    Fault(SECC_TLS_ACCEPTS_TLS12, "the TLS server also accepts TLS 1.2"),
+    Fault(SECC_TLS_UNTRUSTED_CERTIFICATE, "the SECC certificate chains to a root that is not the V2G root"),
+    Fault(SECC_TLS_EXPIRED_CERTIFICATE, "the SECC certificate expired yesterday"),
+    Fault(SECC_TLS_WEAK_KEY, "the SECC certificate has a P-256 key instead of secp521r1 or Ed448"),
+    Fault(SECC_TLS_WEAK_CIPHER, "the TLS server negotiates TLS_AES_128_GCM_SHA256 only"),
+    Fault(SECC_TLS_CLOSES_AFTER_HANDSHAKE, "the SECC closes a TLS connection right after the handshake"),
     Fault(ANALYSER_STALE_READING, "the virtual power analyser keeps answering its first reading", lab=True),
     Fault(ANALYSER_SCPI_ERROR, "the virtual analyser queues -222 'Data out of range' after each command", lab=True),
     Fault(ANALYSER_DROPS_SOCKET, "the virtual power analyser closes every connection after its 20th query", lab=True),

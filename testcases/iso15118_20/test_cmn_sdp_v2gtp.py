@@ -24,6 +24,7 @@ DYNAMIC_PORTS = range(49152, 65536)
 @iso15118_case(
     "TC_SECC_CMN_VTB_SDP_001", "SDP: an EV without TLS is answered with a usable TCP endpoint and no TLS", SDP,
     ["ISO 15118-20 SDP request 0x9000 / response 0x9001", "security 0x10 = no TLS, transport 0x00 = TCP"],
+    needs=["iso15118.tcp"],
 )  # fmt: skip
 async def test_TC_SECC_CMN_VTB_SDP_001(ev: EvRole, evidence: Evidence) -> None:
     """The EV asks for no TLS; the answer must announce no TLS and TCP, and its endpoint must accept a connection."""

@@ -3,15 +3,22 @@
 It hides the bench: on a bench with an EV emulator the plug and the control pilot are real (CP state B, then the
 5 % duty cycle that announces digital communication, CP state C for energy transfer); without one the plug-in is a
 manual action. External identification (EIM) is the DUT profile's valid idToken presented at the EVSE, as a driver
-would do it. Every session is recorded in the case's evidence.
+would do it. Every session is recorded in the case's evidence, with a packet capture and, for TLS, the key log
+that lets Wireshark decrypt it.
+
+Sessions run over TLS 1.3 when the DUT profile says TLS is required, or when a case asks for it; the EV then
+verifies the charger's certificate chain against the V2G root (the DUT profile's `v2g_root`, or the one the
+virtual station made for this run).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from harness.config import Iso15118Link, Iso15118Pics, TestConfiguration
 from harness.dut import DutActions
@@ -27,7 +34,8 @@ from harness.iso15118.transport.connection import V2gConnection
 from harness.iso15118.transport.ipv6 import Endpoint
 from harness.iso15118.transport.sdp import Security
 from harness.iso15118.transport.sdp_client import SdpClient, SdpResult
-from harness.verdict import Nonconformity
+from harness.iso15118.transport.tls import TlsClientConfig, TlsSession
+from harness.verdict import LabError, Nonconformity
 from instruments.capabilities import CpState, EvEmulator
 
 DIGITAL_COMMUNICATION_DUTY_PCT = 5.0
@@ -61,9 +69,13 @@ class EvRole:
         *,
         sdp_unicast: tuple[str, int] | None,
         ev_emulator: EvEmulator | None = None,
+        trust_anchors: tuple[Path, ...] = (),
     ) -> None:
         self.link, self.pics, self.evidence, self.actions, self.cfg = link, pics, evidence, actions, cfg
         self.sdp_unicast = sdp_unicast
+        self.trust_anchors = trust_anchors
+        # What the EV asks for in SDP unless a case says otherwise: TLS only where the charger insists on it.
+        self.security = Security.TLS if pics.tls == "required" else Security.NO_TLS
         self.ev_emulator = ev_emulator
         self.timers = timers_for(pics)
         self.plugged = False
@@ -136,41 +148,110 @@ class EvRole:
 
     # ------------------------------------------------------------ discovery and sessions
 
-    def sdp_client(self, security: Security = Security.NO_TLS, request_frame: bytes | None = None) -> SdpClient:
+    def sdp_client(self, security: Security | None = None, request_frame: bytes | None = None) -> SdpClient:
         return SdpClient(
             self.link.interface,
             unicast=self.sdp_unicast,
-            security=security,
+            security=self.security if security is None else security,
             request_frame=request_frame,
             evidence=self.evidence,
         )
 
-    async def discover(self, security: Security = Security.NO_TLS) -> SdpResult:
-        """SDP; the EV asks for no TLS (its sessions run over TCP; a TLS-only charger is not applicable yet)."""
+    async def discover(self, security: Security | None = None) -> SdpResult:
+        """SDP, asking for `security` (default: TLS if the charger requires it, else no TLS)."""
         async with self.sdp_client(security) as client:
             return await client.discover()
 
+    async def discover_tls(self) -> Endpoint:
+        """SDP asking for TLS; a charger that declares TLS must announce a TLS endpoint."""
+        result = await self.discover(Security.TLS)
+        if result.response.security != Security.TLS:
+            raise Nonconformity(
+                f"the EV asked SDP for TLS and the charger, which declares TLS {self.pics.tls}, "
+                f"answered security 0x{int(result.response.security):02X} (no TLS)"
+            )
+        return result.endpoint()
+
+    def tls_config(self, keylog_file: Path | None = None, **changes: object) -> TlsClientConfig:
+        """The EV's TLS settings: TLS 1.3, the -20 suites, the charger's chain checked against the V2G root."""
+        if not self.trust_anchors:
+            raise LabError(
+                "TLS needs the V2G root the charger's certificate chains to: set iso15118.v2g_root in the DUT profile"
+            )
+        config = TlsClientConfig(trust_anchors=self.trust_anchors, keylog_file=keylog_file)
+        return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+
     @asynccontextmanager
-    async def session(self, ev: EvParameters, endpoint: Endpoint | None = None) -> AsyncIterator[EvSession]:
-        """Discover (unless `endpoint` is given), connect, and yield a fresh session; closed and recorded after."""
-        target = endpoint if endpoint is not None else (await self.discover()).endpoint()
+    async def session(
+        self, ev: EvParameters, endpoint: Endpoint | None = None, *, tls: bool | None = None
+    ) -> AsyncIterator[EvSession]:
+        """Discover (unless `endpoint` is given), connect, and yield a fresh session; closed and recorded after.
+
+        `tls` None follows the DUT profile (TLS when required); with `endpoint` given, `tls` must match it.
+        """
+        secured = self.security is Security.TLS if tls is None else tls
+        if endpoint is not None:
+            target = endpoint
+        elif secured:
+            target = await self.discover_tls()
+        else:
+            target = (await self.discover(Security.NO_TLS)).endpoint()
         self._sessions += 1
         name = f"S{self._sessions}"
         recorder = SessionRecorder(name, self.evidence)
         capture = SessionCapture()
-        connection = V2gConnection(target, capture=capture)
-        await connection.open()
-        recorder.note(f"connected to {target}")
-
-        def write_capture() -> dict[str, object]:
-            path = self.evidence.attachment_path(f"{name}.pcapng")
-            write_pcapng(capture, path)
-            relative = path.relative_to(self.evidence.run_dir).as_posix()
-            self.evidence.attach(path, f"packet capture of V2G session {name} (pcapng)")
-            return {"pcap": relative, "keylog": None}
-
+        keylog = self.evidence.attachment_path(f"{name}.keys") if secured else None
+        connection = V2gConnection(target, tls=self.tls_config(keylog) if secured else None, capture=capture)
+        write_capture = self._capture_writer(name, capture, keylog)
+        try:
+            await connection.open()
+        except BaseException:
+            write_capture()  # a failed handshake is evidence too
+            raise
+        recorder.note(f"connected to {target}" + (" over TLS" if secured else ""))
+        self._record_tls(connection)
         async with EvSession(connection, ev, self.timers, recorder, after_close=write_capture) as session:
             yield session
+
+    async def tls_handshake(self, config: TlsClientConfig, endpoint: Endpoint) -> TlsSession:
+        """Only a TLS handshake with `config` (then an orderly close), recorded like a session; raises on failure."""
+        self._sessions += 1
+        name = f"S{self._sessions}"
+        capture = SessionCapture()
+        connection = V2gConnection(endpoint, tls=config, capture=capture)
+        try:
+            await connection.open()
+            assert connection.tls_session is not None
+            self.evidence.note(f"{name}: TLS handshake with {endpoint}: {connection.tls_session}")
+            return connection.tls_session
+        finally:
+            await connection.close()
+            self._capture_writer(name, capture, config.keylog_file)()
+
+    def _capture_writer(
+        self, name: str, capture: SessionCapture, keylog: Path | None
+    ) -> Callable[[], dict[str, object]]:
+        def write() -> dict[str, object]:
+            path = self.evidence.attachment_path(f"{name}.pcapng")
+            write_pcapng(capture, path)
+            self.evidence.attach(path, f"packet capture of V2G session {name} (pcapng)")
+            fields: dict[str, object] = {"pcap": self._relative(path), "keylog": None}
+            if keylog is not None and keylog.exists():
+                self.evidence.attach(keylog, f"TLS key log of V2G session {name} (SSLKEYLOGFILE format)")
+                fields["keylog"] = self._relative(keylog)
+            return fields
+
+        return write
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.evidence.run_dir).as_posix()
+
+    def _record_tls(self, connection: V2gConnection) -> None:
+        """Deviations the handshake revealed (version, suite) go into the case's findings."""
+        if connection.tls_session is not None:
+            self.evidence.note(f"TLS session: {connection.tls_session}")
+        for finding in connection.findings:
+            self.evidence.finding(finding.severity, finding.kind, finding.message)
 
     def flow(self, session: EvSession) -> SessionFlow:
         return SessionFlow(session, self.authorize, on_power=self.ready_for_power)

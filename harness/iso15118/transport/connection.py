@@ -209,7 +209,12 @@ class V2gConnection:
         except TimeoutError:
             raise TlsHandshakeError(f"TLS handshake with {self.endpoint} did not finish within {timeout:g} s") from None
         except (ssl.SSLError, ConnectionError) as exc:
-            raise TlsHandshakeError(f"TLS handshake with {self.endpoint} failed: {exc}") from None
+            # A peer that just drops the connection gives an exception without text: name its kind instead.
+            detail = str(exc) or f"{type(exc).__name__} (the SECC ended the handshake without an alert)"
+            offered = ", ".join(prepared.offered_suites) or "no TLS 1.3 suite"
+            raise TlsHandshakeError(
+                f"TLS handshake with {self.endpoint} failed: {detail} (the EV offered {offered})"
+            ) from None
         ssl_object = self._writer.get_extra_info("ssl_object")
         self.tls_session = describe_session(ssl_object, prepared.offered_suites)
         if self.evidence is not None:

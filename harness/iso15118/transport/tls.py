@@ -36,6 +36,8 @@ class TlsClientConfig:
     # Without it, suites that cannot be restricted here are offered as OpenSSL's defaults and checked afterwards.
     require_restriction: bool = False
     handshake_timeout: float = 10.0
+    # Anything other than TLS 1.3 only is for negative tests (an EV that offers TLS 1.2 must be refused).
+    versions: tuple[ssl.TLSVersion, ssl.TLSVersion] = (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3)
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,7 @@ class TlsSession:
 def client_context(config: TlsClientConfig) -> ClientContext:
     """Build the EV's SSLContext; unreadable files or an impossible restriction are lab errors."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    context.maximum_version = ssl.TLSVersion.TLSv1_3
+    context.minimum_version, context.maximum_version = config.versions
     context.check_hostname = False
     if config.verify_peer:
         if not config.trust_anchors:

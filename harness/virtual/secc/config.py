@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 from harness.iso15118.sequence import ControlMode, EnergyService
 from harness.iso15118.timing import Timers
@@ -25,3 +27,5 @@ class SeccConfig:
     host: str = "::1"
     tcp_port: int = 0
     sdp_port: int = 0
+    tls: Literal["none", "optional", "required"] = "none"
+    pki_dir: Path | None = None  # where the per-run PKI goes (needed unless tls is "none")
