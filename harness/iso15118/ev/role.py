@@ -214,7 +214,11 @@ class EvRole:
             yield session
 
     async def tls_handshake(self, config: TlsClientConfig, endpoint: Endpoint) -> TlsSession:
-        """Only a TLS handshake with `config` (then an orderly close), recorded like a session; raises on failure."""
+        """Only a TLS handshake with `config` (then an orderly close), captured like a session; raises on failure.
+
+        A probe, often deliberately off -20 (TLS 1.2, no verification): the case judges the result, so the
+        handshake's own deviations are not recorded as findings here.
+        """
         self._sessions += 1
         name = f"S{self._sessions}"
         capture = SessionCapture()
