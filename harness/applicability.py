@@ -1,6 +1,7 @@
 """Whether a test case applies to this DUT on this bench, and if not, the reason (PICS and capabilities).
 
-A case lists what it needs: OCPP capabilities by name (`remote_start_stop`), or ISO 15118-20 declarations as
+A case lists what it needs: OCPP capabilities by name (`remote_start_stop`), the active OCPP security profile as
+`security_profile:<allowed,...>` (e.g. `security_profile:2,3`), or ISO 15118-20 declarations as
 `iso15118.<kind>.<value>` (service, family, mode, id) and the flags `iso15118`, `iso15118.resume`,
 `iso15118.dynamic_discharge`, `iso15118.bidirectional`, `iso15118.tls` (the charger offers TLS) and
 `iso15118.tcp` (it also offers sessions without TLS). The first unmet need gives the not-applicable reason.
@@ -15,6 +16,13 @@ _FAMILY_SERVICES = {"AC": ("AC", "AC_BPT"), "DC": ("DC", "DC_BPT")}
 
 def unmet_need(need: str, dut: Dut, lab: Lab) -> str | None:
     """Why `need` is not met, or None when it is."""
+    if need.startswith("security_profile:"):
+        allowed = [int(p) for p in need.partition(":")[2].split(",")]
+        active = dut.ocpp.security_profile
+        if active in allowed:
+            return None
+        wanted = " or ".join(str(p) for p in allowed)
+        return f"the case needs OCPP security profile {wanted}; the DUT profile's active one is {active}"
     if not need.startswith("iso15118"):
         if need in dut.capabilities:
             return None

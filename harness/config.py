@@ -30,11 +30,21 @@ class _Strict(BaseModel):
 # ---------------------------------------------------------------- lab
 
 
+class CsmsAuthority(_Strict):
+    """The CSMS root CA a real charger trusts; the harness issues each run's server certificates from it."""
+
+    certificate: str = Field(description="PEM of the CSMS root CA (relative to the lab file)")
+    key: str = Field(description="its private key, PEM, unencrypted; keep it out of version control")
+
+
 class CsmsEndpoint(_Strict):
     bind_host: str = "127.0.0.1"
     port: int = Field(0, ge=0, le=65535, description="0 picks a free port (virtual lab only)")
     path_prefix: str = Field("/ocpp", pattern=r"^/[A-Za-z0-9._~/-]*$")
     public_host: str | None = Field(None, description="host name or address the charger dials, when not bind_host")
+    authority: CsmsAuthority | None = Field(
+        None, description="security profiles 2/3 on a real bench: the CSMS root CA the charger trusts"
+    )
 
 
 class LabTiming(_Strict):
@@ -179,13 +189,11 @@ class OcppConnection(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> OcppConnection:
-        if self.security_profile in (2, 3):
-            raise ValueError(f"security_profile: profile {self.security_profile} (TLS) is not supported yet; use 1")
-        if self.security_profile == 1:
+        if self.security_profile in (1, 2):
             if self.password is None:
-                raise ValueError("password: security profile 1 needs the HTTP Basic password")
+                raise ValueError(f"password: security profile {self.security_profile} needs the HTTP Basic password")
             if not 16 <= len(self.password.encode()) <= 40:
-                raise ValueError("password: must be 16 to 40 bytes long (OCPP security profile 1)")
+                raise ValueError("password: must be 16 to 40 bytes long (OCPP security profiles 1 and 2)")
         if self.preferred_version not in self.versions:
             raise ValueError("preferred_version: must be one of versions")
         return self

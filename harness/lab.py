@@ -17,15 +17,26 @@ from harness.dut import DutActions, OperatorDut, VirtualDut
 from harness.evidence import Evidence
 from harness.lab_instruments import LabInstruments
 from harness.ocpp.server import CsmsServer
+from harness.pki import Authority, load_authority
 from harness.verdict import LabError
+from harness.virtual.faults import TLS_CLIENT_CERTIFICATE_WRONG_CN
 from instruments.guard import Arming
 
 
 class VirtualStationProcess:
     """The virtual station, started with the DUT profile's identity and pointed at our CSMS."""
 
-    def __init__(self, lab: Lab, lab_path: Path, dut: Dut, csms_url: str, faults: list[str], run_dir: Path) -> None:
-        self.lab, self.lab_path, self.dut, self.csms_url, self.faults = lab, lab_path, dut, csms_url, faults
+    def __init__(
+        self,
+        lab: Lab,
+        lab_path: Path,
+        dut: Dut,
+        csms: CsmsServer,
+        faults: list[str],
+        run_dir: Path,
+    ) -> None:
+        self.lab, self.lab_path, self.dut, self.faults = lab, lab_path, dut, faults
+        self.csms_url, self.csms_pki = csms.url, csms.pki
         self.log_path = run_dir / "virtual-station.log"
         self.bench_journal = run_dir / "virtual-bench.jsonl"
         self.process: subprocess.Popen[bytes] | None = None
@@ -60,8 +71,17 @@ class VirtualStationProcess:
             "--subprotocol", dut.ocpp.preferred_version,
             "--ready-file", str(ready_file),
         ]  # fmt: skip
-        if dut.ocpp.password is not None:
+        if dut.ocpp.password is not None and dut.ocpp.security_profile in (1, 2):
             args += ["--password", dut.ocpp.password]
+        if self.csms_pki is not None:
+            args += ["--csms-ca", str(self.csms_pki.root_certificate)]
+            if dut.ocpp.security_profile == 3:
+                # The certificate is the station's own provisioning, so its fault is applied here.
+                name = (
+                    dut.ocpp.station_identity if TLS_CLIENT_CERTIFICATE_WRONG_CN in self.faults else dut.identity.serial
+                )
+                certificate, key = self.csms_pki.station_files(name, dut.identity.vendor)
+                args += ["--client-cert", str(certificate), "--client-key", str(key)]
         for fault in self.faults:
             args += ["--fault", fault]
         if dut.iso15118 is not None:
@@ -126,6 +146,22 @@ class VirtualStationProcess:
             self.process.wait(5)
 
 
+def csms_authority(lab: Lab, lab_path: Path, dut: Dut) -> Authority | None:
+    """The lab's CSMS root CA for security profiles 2/3; a virtual lab makes one per run instead."""
+    given = lab.csms.authority
+    if given is None:
+        if dut.ocpp.security_profile >= 2 and lab.kind == "real":
+            raise LabError(
+                f"security profile {dut.ocpp.security_profile} on a real bench needs csms.authority in the lab file "
+                "(the CSMS root CA the charger trusts, certificate and key)"
+            )
+        return None
+    try:
+        return load_authority(lab_path.parent / given.certificate, lab_path.parent / given.key)
+    except (OSError, ValueError) as exc:
+        raise LabError(f"csms.authority: {exc}") from None
+
+
 class Bench:
     """Everything a test case talks to: the CSMS role, the DUT's manual actions, the lab's instruments."""
 
@@ -152,11 +188,12 @@ class Bench:
         self.instrument_problems: dict[str, str] = {}
 
     async def start(self) -> None:
+        self.csms.authority = csms_authority(self.lab, self.lab_path, self.dut)
         await self.csms.__aenter__()
         if self.lab.kind == "virtual":
             assert self.lab.virtual_station is not None
             self.station = VirtualStationProcess(
-                self.lab, self.lab_path, self.dut, self.csms.url, self.faults, self.run_dir
+                self.lab, self.lab_path, self.dut, self.csms, self.faults, self.run_dir
             )
             await self.station.start()
             self.actions = VirtualDut(

@@ -8,6 +8,7 @@ Private keys are written only into a run's temporary folder with owner-only perm
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,20 +113,23 @@ class Authority:
         *,
         algorithm: KeyAlgorithm = "secp521r1",
         validity: Validity | None = None,
-        dns_names: tuple[str, ...] = (),
+        host_names: tuple[str, ...] = (),
+        organization: str | None = None,
         server: bool = True,
     ) -> Issued:
-        """An end-entity certificate for a TLS server (or, with `server=False`, a TLS client)."""
+        """An end-entity certificate for a TLS server (or, with `server=False`, a TLS client).
+
+        `host_names` become subjectAltName entries: IP addresses as such, anything else as DNS names.
+        """
         key = generate_key(algorithm)
-        builder = _builder(_name(common_name), self.certificate.subject, key, validity or Validity.from_now())
+        subject = _name(common_name, organization)
+        builder = _builder(subject, self.certificate.subject, key, validity or Validity.from_now())
         builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         builder = builder.add_extension(_key_usage(ca=False), critical=True)
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        if dns_names:
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False
-            )
+        if host_names:
+            builder = builder.add_extension(x509.SubjectAlternativeName(_alt_names(host_names)), critical=False)
         certificate = builder.sign(self.issued.key, signature_hash(self.issued.key))
         return Issued(certificate, key, self._chain())
 
@@ -142,12 +146,36 @@ class Authority:
         return (self.certificate, *self.issued.intermediates)
 
 
+def load_authority(certificate: Path, key: Path) -> Authority:
+    """A CA from PEM files (a lab's own root); ValueError or OSError when they cannot be read or do not match."""
+    loaded = x509.load_pem_x509_certificate(certificate.read_bytes())
+    private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    if not isinstance(private, (ec.EllipticCurvePrivateKey, ed448.Ed448PrivateKey)):
+        raise ValueError(f"{key}: only EC and Ed448 CA keys are supported")
+    if private.public_key() != loaded.public_key():
+        raise ValueError(f"{key} is not the key of {certificate}")
+    return Authority(Issued(loaded, private))
+
+
 def pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+def _name(common_name: str, organization: str | None = None) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organization:
+        attributes.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    return x509.Name(attributes)
+
+
+def _alt_names(host_names: tuple[str, ...]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for host in host_names:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return names
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, key: PrivateKey, validity: Validity) -> x509.CertificateBuilder:

@@ -60,7 +60,7 @@ def test_bad_dut_fields(tmp_path: Path) -> None:
     shipped = (DUT_DIR / "virtual-station.yaml").read_text()
     cases = {
         "password": shipped.replace("virtual-station-secret-01", "short"),
-        "security_profile": shipped.replace("security_profile: 1", "security_profile: 3"),
+        "security_profile": shipped.replace("security_profile: 2", "security_profile: 4"),
         "evse_id": shipped.replace("  evse_id: 1", "  evse_id: 4"),
         "capabilities": shipped.replace("  - reset\n", "  - teleport\n"),
     }

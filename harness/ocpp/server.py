@@ -1,12 +1,18 @@
-"""The CSMS WebSocket server: subprotocol negotiation, station identity from the URL path, HTTP Basic (profile 1)."""
+"""The CSMS WebSocket server: subprotocol negotiation, station identity from the URL path, and the security
+profiles: HTTP Basic (1), TLS with HTTP Basic (2), TLS with a client certificate (3)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hmac
+import shutil
+import ssl
+import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 from types import TracebackType
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -17,55 +23,109 @@ from harness.config import Dut, Lab
 from harness.evidence import Evidence
 from harness.ocpp.channel import StationChannel
 from harness.ocpp.schemas import SUBPROTOCOL_TO_VERSION
+from harness.ocpp.tls import ClientCertificate, CsmsPki, HandshakeLog, TlsVariant, server_context
 from harness.ocpp.v201.responders import default_responders
+from harness.pki import Authority
 from harness.verdict import LabError, Severity
+
+
+@dataclass(frozen=True)
+class BasicCredentials:
+    """The HTTP Basic credentials of the last upgrade request, and the identity its URL named."""
+
+    user: str
+    password: str
+    path_identity: str
 
 
 class CsmsServer:
     """`async with CsmsServer(...) as csms:` listens; `csms.channel` is the DUT's conversation."""
 
-    def __init__(self, lab: Lab, dut: Dut, evidence: Evidence) -> None:
+    def __init__(self, lab: Lab, dut: Dut, evidence: Evidence, *, authority: Authority | None = None) -> None:
+        """`authority` is the CSMS root CA a real charger trusts (profiles 2 and 3); without it one is made."""
         self.lab, self.dut, self.evidence = lab, dut, evidence
         self.channel = StationChannel(
             dut.ocpp.station_identity, evidence, default_responders(dut), lab.timing.message_timeout_s
         )
         self._server: Server | None = None
         self.port = 0
+        self.authority = authority
+        self.pki: CsmsPki | None = None
+        self.tls_variant: TlsVariant = "valid"
+        self.handshakes = HandshakeLog()
+        self.last_tls: dict[str, object] = {}  # what the last accepted TLS connection negotiated
+        self.client_certificate: ClientCertificate | None = None
+        self.last_basic_auth: BasicCredentials | None = None
+        self._pki_dir: Path | None = None
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.dut.ocpp.security_profile >= 2
+
+    @property
+    def host(self) -> str:
+        return self.lab.csms.public_host or self.lab.csms.bind_host
 
     @property
     def url(self) -> str:
         """The base URL a station is configured with (its identity is appended as the last path segment)."""
-        host = self.lab.csms.public_host or self.lab.csms.bind_host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"ws://{host}:{self.port}{self.lab.csms.path_prefix.rstrip('/')}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        scheme = "wss" if self.uses_tls else "ws"
+        return f"{scheme}://{host}:{self.port}{self.lab.csms.path_prefix.rstrip('/')}"
 
     async def __aenter__(self) -> CsmsServer:
+        if self.uses_tls:
+            self._pki_dir = Path(tempfile.mkdtemp(prefix="harness-csms-pki-"))
+            self.pki = CsmsPki(self._pki_dir, (self.host,), self.authority)
+        await self._listen(self.lab.csms.port)
+        self.evidence.note(f"CSMS listening at {self.url}/{self.channel.identity}")
+        return self
+
+    async def _listen(self, port: int) -> None:
         endpoint = self.lab.csms
         try:
             self._server = await serve(
                 self._handle,
                 endpoint.bind_host,
-                endpoint.port,
+                port,
                 subprotocols=[Subprotocol(p) for p in self.dut.ocpp.versions],
                 select_subprotocol=self._select_subprotocol,
                 process_request=self._check_request,
                 server_header=None,
+                ssl=self._tls_context(),
             )
         except OSError as exc:
-            raise LabError(f"the CSMS cannot listen on {endpoint.bind_host}:{endpoint.port}: {exc.strerror}") from None
-        self.port = self._server.sockets[0].getsockname()[1] if self._server.sockets else endpoint.port
-        self.evidence.note(f"CSMS listening at {self.url}/{self.channel.identity}")
-        return self
+            raise LabError(f"the CSMS cannot listen on {endpoint.bind_host}:{port}: {exc.strerror}") from None
+        self.port = self._server.sockets[0].getsockname()[1] if self._server.sockets else port
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.pki is None:
+            return None
+        client_certificates = self.dut.ocpp.security_profile == 3
+        return server_context(self.pki, self.tls_variant, client_certificates=client_certificates, log=self.handshakes)
+
+    async def serve_tls(self, variant: TlsVariant) -> None:
+        """Listen again on the same port with another server certificate or TLS version; open connections drop."""
+        if self.pki is None:
+            raise LabError("the CSMS runs no TLS: the DUT profile's security profile is 1")
+        self.tls_variant = variant
+        await self._stop_listening()
+        await self._listen(self.port)
+        self.evidence.note(f"CSMS TLS now serves the {variant.replace('_', ' ')} variant")
+
+    async def _stop_listening(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.channel.close()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        await self._stop_listening()
+        if self._pki_dir is not None:
+            shutil.rmtree(self._pki_dir, ignore_errors=True)
 
     # ------------------------------------------------------------ handshake
 
@@ -84,26 +144,39 @@ class CsmsServer:
         if identity != self.channel.identity:
             self.evidence.note(f"refused a WebSocket handshake for unknown path {request.path!r}")
             return connection.respond(HTTPStatus.NOT_FOUND, "unknown charging station identity\n")
-        if self.dut.ocpp.security_profile == 1 and not self._basic_auth_ok(request):
+        self.last_basic_auth = _basic_credentials(request, self.channel.identity)
+        if self.dut.ocpp.security_profile in (1, 2) and not self._basic_auth_ok():
             self.evidence.finding(
                 Severity.NONCONFORMITY, "security", f"{identity} connected without valid HTTP Basic credentials"
             )
             return connection.respond(HTTPStatus.UNAUTHORIZED, "HTTP Basic authentication failed\n")
         return None
 
-    def _basic_auth_ok(self, request: Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+    def _basic_auth_ok(self) -> bool:
+        given = self.last_basic_auth
+        if given is None:
             return False
         expected = self.dut.ocpp.password or ""
-        return user == self.channel.identity and hmac.compare_digest(password.encode(), expected.encode())
+        return given.user == self.channel.identity and hmac.compare_digest(given.password.encode(), expected.encode())
 
     # ------------------------------------------------------------ connection
+
+    def _note_tls(self, ws: ServerConnection) -> None:
+        """Keep what the TLS session negotiated and the station's client certificate, for the A00 checks."""
+        ssl_object = ws.transport.get_extra_info("ssl_object")
+        if ssl_object is None:
+            return
+        cipher = ssl_object.cipher()
+        self.last_tls = {
+            "version": ssl_object.version(),
+            "cipher": cipher[0] if cipher else None,
+            "variant": self.tls_variant,
+        }
+        der = ssl_object.getpeercert(binary_form=True)
+        self.client_certificate = ClientCertificate.from_der(der) if der else None
+        if self.client_certificate is not None:
+            self.last_tls["client_certificate"] = self.client_certificate.subject
+        self.evidence.note(f"TLS connection: {self.last_tls}")
 
     async def _handle(self, ws: ServerConnection) -> None:
         if ws.subprotocol is None:
@@ -114,5 +187,18 @@ class CsmsServer:
             )
             await ws.close(1002, "no supported OCPP subprotocol")
             return
+        self._note_tls(ws)
         self.evidence.note(f"{self.channel.identity} connected with subprotocol {ws.subprotocol}")
         await self.channel.serve(ws, SUBPROTOCOL_TO_VERSION[str(ws.subprotocol)])
+
+
+def _basic_credentials(request: Request, path_identity: str) -> BasicCredentials | None:
+    """The decoded `Authorization: Basic` header, or None when there is none or it cannot be decoded."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return BasicCredentials(user, password, path_identity)

@@ -98,8 +98,9 @@ def ctx(request: pytest.FixtureRequest) -> CaseContext:
     session = _session(request)
     bench = session.require_bench()
     return CaseContext(
-        bench.csms.channel, bench.actions, session.dut.test_configuration, session.lab.timing, session.dut
-    )
+        bench.csms.channel, bench.actions, session.dut.test_configuration, session.lab.timing, session.dut,
+        server=bench.csms,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.faults import CATALOGUE, FaultSet, UnknownFault
 from harness.virtual.secc.config import DEFAULT_EVSE_ID, SeccConfig
 from harness.virtual.station import Station, StationConfig
+from harness.virtual.tls import StationTls
 
 log = logging.getLogger("harness.virtual")
 
@@ -42,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSMS WebSocket URL; the station appends /<identity> (default %(default)s)",
     )
     parser.add_argument("--identity", default="VS-0001", help="station identity (default %(default)s)")
-    parser.add_argument("--password", help="HTTP Basic password (security profile 1); no auth header if omitted")
+    parser.add_argument("--password", help="HTTP Basic password (security profiles 1, 2); no auth header if omitted")
+    parser.add_argument("--csms-ca", type=Path, metavar="PEM", help="CSMS root CA to trust (wss://, profiles 2 and 3)")
+    parser.add_argument("--client-cert", type=Path, metavar="PEM", help="station certificate chain (profile 3)")
+    parser.add_argument("--client-key", type=Path, metavar="PEM", help="its private key (profile 3)")
     parser.add_argument("--subprotocol", default="ocpp2.0.1", help="WebSocket subprotocol (default %(default)s)")
     parser.add_argument("--evses", type=int, default=1, help="number of EVSEs, one connector each (default 1)")
     parser.add_argument("--control-host", default="127.0.0.1", help="control API bind address (default %(default)s)")
@@ -130,6 +134,17 @@ def _problem(args: argparse.Namespace) -> str | None:
         return "--control-port must be between 0 and 65535"
     if not args.identity or len(args.identity) > 48:
         return "--identity must be 1 to 48 characters"
+    if url.scheme == "wss" and args.csms_ca is None:
+        return "--csms-url wss:// needs --csms-ca (the CSMS root CA the station trusts)"
+    if (args.client_cert is None) != (args.client_key is None):
+        return "--client-cert and --client-key go together"
+    for option, path in (
+        ("--csms-ca", args.csms_ca),
+        ("--client-cert", args.client_cert),
+        ("--client-key", args.client_key),
+    ):
+        if path is not None and not path.is_file():
+            return f"{option}: no such file {path}"
     return None
 
 
@@ -227,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         if secc is not None and secc.tls != "none" and secc.pki_dir is None:
             pki_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="virtual-secc-pki-")))
             secc = dataclasses.replace(secc, pki_dir=pki_dir)
+        tls = StationTls(args.csms_ca, args.client_cert, args.client_key) if args.csms_ca is not None else None
         config = StationConfig(
-            args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names), secc=secc
-        )
+            args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names),
+            secc=secc, tls=tls,
+        )  # fmt: skip
         return asyncio.run(_serve(config, args))

@@ -11,6 +11,7 @@ import base64
 import contextlib
 import logging
 import random
+import ssl
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -49,12 +50,27 @@ def describe(exc: BaseException) -> str:
 class Link:
     """Keeps one WebSocket open to the CSMS and hands each new connection to a session coroutine."""
 
-    def __init__(self, url: str, identity: str, subprotocol: str, password: str | None, dm: DeviceModel) -> None:
+    def __init__(
+        self,
+        url: str,
+        identity: str,
+        subprotocol: str,
+        password: str | None,
+        dm: DeviceModel,
+        *,
+        tls: ssl.SSLContext | None = None,
+        on_refused: Callable[[BaseException], None] | None = None,
+        basic_user: str | None = None,
+    ) -> None:
+        """`tls` for wss:// (profiles 2 and 3); `on_refused` hears every failed attempt (security events)."""
         self.url = station_url(url, identity)
         self._identity = identity
         self._subprotocol = subprotocol
         self._password = password
         self._dm = dm
+        self._tls = tls
+        self._on_refused = on_refused
+        self._basic_user = basic_user or identity  # Part 4: the user name is the station identity
         self._ws: ClientConnection | None = None
         self._wake = asyncio.Event()
         self._planned_delay: float | None = 0.0  # the very first attempt is immediate
@@ -102,7 +118,7 @@ class Link:
                 failures = 1
 
     async def _open(self) -> ClientConnection | None:
-        headers = {"Authorization": basic_auth(self._identity, self._password)} if self._password else None
+        headers = {"Authorization": basic_auth(self._basic_user, self._password)} if self._password else None
         try:
             ws = await connect(
                 self.url,
@@ -112,9 +128,12 @@ class Link:
                 close_timeout=CLOSE_TIMEOUT_S,
                 proxy=None,
                 compression=None,
+                ssl=self._tls,
             )
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             log.warning("cannot connect to %s: %s", self.url, describe(exc))
+            if self._on_refused is not None:
+                self._on_refused(exc)
             return None
         if ws.subprotocol != self._subprotocol:
             log.warning("CSMS did not accept subprotocol %s; closing", self._subprotocol)

@@ -85,6 +85,13 @@ SECC_SDP_WRONG_SECURITY = "secc-sdp-wrong-security"
 SECC_SDP_WRONG_PORT = "secc-sdp-wrong-port"
 SECC_SDP_ANSWERS_INVALID = "secc-sdp-answers-invalid"
 SECC_DELIVERS_HALF_POWER = "secc-delivers-half-power"
+TLS_ACCEPTS_UNKNOWN_CA = "tls-accepts-unknown-ca"
+TLS_ACCEPTS_EXPIRED = "tls-accepts-expired"
+TLS_IGNORES_HOST_NAME = "tls-ignores-host-name"
+TLS_ACCEPTS_OLD_VERSION = "tls-accepts-old-version"
+TLS_NO_SECURITY_EVENT = "tls-no-security-event"
+TLS_CLIENT_CERTIFICATE_WRONG_CN = "tls-client-certificate-wrong-cn"
+BASIC_AUTH_WRONG_USER = "basic-auth-wrong-user"
 SECC_TLS_ACCEPTS_TLS12 = "secc-tls-accepts-tls12"
 SECC_TLS_UNTRUSTED_CERTIFICATE = "secc-tls-untrusted-certificate"
 SECC_TLS_EXPIRED_CERTIFICATE = "secc-tls-expired-certificate"
@@ -181,6 +188,15 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(SECC_SDP_WRONG_PORT, "SDP announces a TCP port nobody listens on"),
     Fault(SECC_DELIVERS_HALF_POWER, "the power path delivers half the power the charge loop sets"),
     Fault(SECC_SDP_ANSWERS_INVALID, "SDP answers requests with invalid field values"),
+    Fault(TLS_ACCEPTS_UNKNOWN_CA, "the station's TLS client accepts any CSMS certificate (no verification)"),
+    Fault(TLS_ACCEPTS_EXPIRED, "the station's TLS client does not check the CSMS certificate's validity period"),
+    Fault(TLS_IGNORES_HOST_NAME, "the station's TLS client does not match the CSMS certificate to its host name"),
+    Fault(TLS_ACCEPTS_OLD_VERSION, "the station's TLS client accepts TLS 1.0 and 1.1"),
+    Fault(TLS_NO_SECURITY_EVENT, "a refused CSMS certificate or TLS version is never reported as a security event"),
+    Fault(
+        TLS_CLIENT_CERTIFICATE_WRONG_CN, "the station's client certificate names its identity, not its serial"
+    ),
+    Fault(BASIC_AUTH_WRONG_USER, "the HTTP Basic user name is the serial number instead of the station identity"),
     Fault(SECC_TLS_ACCEPTS_TLS12, "the TLS server also accepts TLS 1.2"),
     Fault(SECC_TLS_UNTRUSTED_CERTIFICATE, "the SECC certificate chains to a root that is not the V2G root"),
     Fault(SECC_TLS_EXPIRED_CERTIFICATE, "the SECC certificate expired yesterday"),

@@ -32,6 +32,7 @@ from harness.virtual.secc.config import SeccConfig
 from harness.virtual.secc.server import SeccServer
 from harness.virtual.secc_link import StationSeccLink
 from harness.virtual.smart_charging import SmartCharging
+from harness.virtual.tls import StationTls, client_context, security_event_for
 from harness.virtual.transactions import TransactionEngine
 
 log = logging.getLogger("harness.virtual")
@@ -54,6 +55,7 @@ class StationConfig:
     faults: tuple[str, ...] = field(default_factory=tuple)
     grid_support: GridSupport = field(default_factory=GridSupport)
     secc: SeccConfig | None = None  # ISO 15118-20 on the first EVSE; None: OCPP and basic charging only
+    tls: StationTls | None = None  # security profiles 2 and 3 (wss://)
 
 
 class Station:
@@ -88,7 +90,13 @@ class Station:
         self.smart_charging = SmartCharging(self.dm, self.clock, self.engine, self.evses)
         self.secc = SeccServer(config.secc, StationSeccLink(self, self.evses[0]), self.faults) if config.secc else None
         self.requests = CsmsRequests(self)
-        self.link = Link(config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm)
+        tls = client_context(config.tls, self.faults) if config.tls is not None else None
+        self.link = Link(
+            config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm,
+            tls=tls, on_refused=self._connection_refused,
+            basic_user=config.identity.serial if self.faults.active(F.BASIC_AUTH_WRONG_USER) else None,
+        )  # fmt: skip
+        self._security_events: list[str] = []  # refusals to report once the CSMS accepts us again
         self.reset_scheduled = False
         self._startup_event = "StartupOfTheDevice"
         self._offline_since: float | None = None
@@ -211,6 +219,18 @@ class Station:
             return
         await self.availability.report_all(rpc)
         await rpc.call("SecurityEventNotification", security)
+        await self._report_refusals(rpc)
+
+    def _connection_refused(self, exc: BaseException) -> None:
+        """A02/A00.FR.4xx: remember why TLS failed; reported after the next boot (the CSMS is unreachable now)."""
+        event = security_event_for(exc)
+        if event is not None and event not in self._security_events and not self.faults.active(F.TLS_NO_SECURITY_EVENT):
+            self._security_events.append(event)
+
+    async def _report_refusals(self, rpc: Rpc) -> None:
+        while self._security_events:
+            event = self._security_events.pop(0)
+            await rpc.call("SecurityEventNotification", {"type": event, "timestamp": self.clock.stamp()})
 
     async def _tick(self) -> None:
         """The single 100 ms task: plant model, time-driven transaction changes, clock-aligned data."""

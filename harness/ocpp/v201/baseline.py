@@ -16,6 +16,8 @@ async def reach_baseline(bench: Bench) -> None:
     channel = bench.csms.channel
     timing = bench.lab.timing
     channel.begin_case()
+    if bench.csms.pki is not None and bench.csms.tls_variant != "valid":
+        await bench.csms.serve_tls("valid")  # a security case that ended early must not lock the next one out
     rebooted = await bench.actions.restore_baseline()
     await channel.wait_connected(timing.boot_timeout_s)
     if not rebooted:

@@ -17,6 +17,7 @@ from harness.config import Dut, LabTiming, TestConfiguration
 from harness.dut import DutActions
 from harness.ocpp.channel import StationChannel
 from harness.ocpp.messages import Received
+from harness.ocpp.server import CsmsServer
 from harness.ocpp.v201.steps import (
     Transaction,
     check_charging_state,
@@ -39,6 +40,7 @@ class CaseContext:
     timing: LabTiming
     profile: Dut
     tx_start_point: list[str] = field(default_factory=list)
+    server: CsmsServer | None = None  # the CSMS's own server, for the security cases (TLS variants, handshakes)
 
     def __post_init__(self) -> None:
         # A case may configure another start point; the states follow what the station is configured with now.
