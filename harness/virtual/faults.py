@@ -193,9 +193,7 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(TLS_IGNORES_HOST_NAME, "the station's TLS client does not match the CSMS certificate to its host name"),
     Fault(TLS_ACCEPTS_OLD_VERSION, "the station's TLS client accepts TLS 1.0 and 1.1"),
     Fault(TLS_NO_SECURITY_EVENT, "a refused CSMS certificate or TLS version is never reported as a security event"),
-    Fault(
-        TLS_CLIENT_CERTIFICATE_WRONG_CN, "the station's client certificate names its identity, not its serial"
-    ),
+    Fault(TLS_CLIENT_CERTIFICATE_WRONG_CN, "the station's client certificate names its identity, not its serial"),
     Fault(BASIC_AUTH_WRONG_USER, "the HTTP Basic user name is the serial number instead of the station identity"),
     Fault(SECC_TLS_ACCEPTS_TLS12, "the TLS server also accepts TLS 1.2"),
     Fault(SECC_TLS_UNTRUSTED_CERTIFICATE, "the SECC certificate chains to a root that is not the V2G root"),
