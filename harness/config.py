@@ -337,6 +337,10 @@ KNOWN_CAPABILITIES: dict[str, str] = {
     "aligned_meter_values": "AlignedDataCtrlr clock-aligned meter values (J01)",
     "base_report": "GetBaseReport / NotifyReport (B07)",
     "smart_charging": "SetChargingProfile / ClearChargingProfile limits applied to the power (K01, K10)",
+    # >>> RESERVATION (block H): add above this line
+    # >>> SMART CHARGING (block K): add above this line
+    # >>> CERTIFICATES (block M): add above this line
+    # >>> REMOTE CONTROL (blocks F, P): add above this line
 }
 
 

@@ -66,6 +66,10 @@ KILLS: dict[str, list[str]] = {
     "secc-tls-weak-key": ["TC_SECC_CMN_VTB_TLS_004"],
     "secc-tls-accepts-tls12": ["TC_SECC_CMN_VTB_TLS_005"],
     "secc-tls-closes-after-handshake": ["TC_SECC_CMN_VTB_TLS_006", "TC_SECC_CMN_VTB_TLS_001"],
+    # >>> RESERVATION (block H): add above this line
+    # >>> SMART CHARGING (block K): add above this line
+    # >>> CERTIFICATES (block M): add above this line
+    # >>> REMOTE CONTROL (blocks F, P): add above this line
     "secc-accepts-malformed-v2gtp": [
         "TC_SECC_CMN_VTB_V2GTP_001",
         "TC_SECC_CMN_VTB_V2GTP_002",

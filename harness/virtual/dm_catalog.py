@@ -249,4 +249,8 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         + _smart_charging()
         + _security(ident)
         + _topology(ident, evse_ids, rated_power_w)
+        # >>> RESERVATION (block H): add above this line
+        # >>> SMART CHARGING (block K): add above this line
+        # >>> CERTIFICATES (block M): add above this line
+        # >>> REMOTE CONTROL (blocks F, P): add above this line
     )

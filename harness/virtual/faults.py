@@ -98,6 +98,10 @@ SECC_TLS_EXPIRED_CERTIFICATE = "secc-tls-expired-certificate"
 SECC_TLS_WEAK_KEY = "secc-tls-weak-key"
 SECC_TLS_WEAK_CIPHER = "secc-tls-weak-cipher"
 SECC_TLS_CLOSES_AFTER_HANDSHAKE = "secc-tls-closes-after-handshake"
+# >>> RESERVATION (block H): add above this line
+# >>> SMART CHARGING (block K): add above this line
+# >>> CERTIFICATES (block M): add above this line
+# >>> REMOTE CONTROL (blocks F, P): add above this line
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
 ANALYSER_SCPI_ERROR = "analyser-scpi-error"
@@ -206,6 +210,10 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(ANALYSER_DROPS_SOCKET, "the virtual power analyser closes every connection after its 20th query", lab=True),
     Fault(ANALYSER_SLOW_RESPONSE, "the virtual power analyser answers each query after 5 s", lab=True),
     Fault(GRID_SCPI_ERROR, "the virtual grid simulator rejects every frequency setting with -221", lab=True),
+    # >>> RESERVATION (block H): add above this line
+    # >>> SMART CHARGING (block K): add above this line
+    # >>> CERTIFICATES (block M): add above this line
+    # >>> REMOTE CONTROL (blocks F, P): add above this line
 )
 
 FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in CATALOGUE}

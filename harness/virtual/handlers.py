@@ -42,6 +42,10 @@ class CsmsRequests:
             "ClearChargingProfile": self.clear_charging_profile,
             "GetChargingProfiles": self.get_charging_profiles,
             "GetCompositeSchedule": self.get_composite_schedule,
+            # >>> RESERVATION (block H): add above this line
+            # >>> SMART CHARGING (block K): add above this line
+            # >>> CERTIFICATES (block M): add above this line
+            # >>> REMOTE CONTROL (blocks F, P): add above this line
         }
 
     async def handle(self, action: str, payload: dict[str, Any]) -> Reply:
