@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import ssl
 import statistics
 import sys
 import tempfile
@@ -30,8 +31,10 @@ async def measure(count: int) -> list[float]:
     latencies = []
     async with CsmsServer(lab, dut, evidence) as csms:
         url = f"{csms.url}/{dut.ocpp.station_identity}"
+        # The shipped DUT runs security profile 2: trust the root CA this CSMS made for the run.
+        tls = ssl.create_default_context(cafile=csms.pki.root_certificate) if csms.pki is not None else None
         async with connect(
-            url, subprotocols=["ocpp2.0.1"], additional_headers={"Authorization": f"Basic {auth}"}
+            url, subprotocols=["ocpp2.0.1"], additional_headers={"Authorization": f"Basic {auth}"}, ssl=tls
         ) as ws:
             payload = {
                 "timestamp": "2026-01-01T00:00:00Z",

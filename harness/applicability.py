@@ -10,8 +10,21 @@ A case lists what it needs: OCPP capabilities by name (`remote_start_stop`), the
 from __future__ import annotations
 
 from harness.config import Dut, Lab
+from harness.ocpp.v201.conditions import unmet_condition
+from harness.ocpp.v201.inventory import PROFILE_LABELS, inventory
 
 _FAMILY_SERVICES = {"AC": ("AC", "AC_BPT"), "DC": ("DC", "DC_BPT")}
+
+
+def unmet_certification(case_id: str, dut: Dut) -> str | None:
+    """Why an OCPP CS case does not apply under Part 5 (its certification profile, its conditions), or None."""
+    entry = inventory().get(case_id)
+    if entry is None:
+        return None
+    if entry.profile not in dut.certification.profiles:
+        label = PROFILE_LABELS.get(entry.profile, entry.profile)
+        return f"the case belongs to the {label} certification profile, which the DUT profile does not claim"
+    return unmet_condition(entry.conditions, dut)
 
 
 def unmet_need(need: str, dut: Dut, lab: Lab) -> str | None:

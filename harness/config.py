@@ -236,6 +236,13 @@ class TestConfiguration(_Strict):
     invalid_id_token: IdTokenSpec
     blocked_id_token: IdTokenSpec
     expired_id_token: IdTokenSpec
+    second_valid_id_token: IdTokenSpec | None = Field(
+        None, description="another valid idToken (the reservation cases' valid_idtoken2); the CSMS accepts it"
+    )
+    group_id_token: IdTokenSpec | None = Field(
+        None, description="groupIdToken the CSMS gives both valid idTokens in the reservation group cases"
+    )
+    reservation_expiry_s: int = Field(60, ge=1, le=3600, description="expiry of the reservation TC_H_07_CS waits out")
     authorization: Literal["local", "remote"] = Field("local", description="default way to reach state Authorized")
     stop_authorization: Literal["local", "remote"] = "remote"
     tx_start_point: list[str] = Field(default_factory=lambda: ["PowerPathClosed"], min_length=1)
@@ -303,10 +310,45 @@ class Iso15118Pics(_Strict):
     pixit: Iso15118Pixit = Field(default_factory=Iso15118Pixit)
 
 
+CertificationProfileName = Literal[
+    "core", "advanced_security", "local_auth_list", "smart_charging", "advanced_device_management",
+    "advanced_user_interface", "reservation", "iso15118",
+]  # fmt: skip
+
+
+def _core_only() -> list[CertificationProfileName]:
+    return ["core"]
+
+
+class OcppCertification(_Strict):
+    """What the charger claims for OCPP 2.0.1 certification (Part 5): its profiles and optional features."""
+
+    profiles: list[CertificationProfileName] = Field(
+        default_factory=_core_only, min_length=1, description="certification profiles claimed; Core is implied"
+    )
+    features: list[str] = Field(
+        default_factory=list,
+        description="Part 5 ids the charger supports or answers yes to: optional features (C-03, R-2), PICS "
+        "questions (AQ-2), hardware features (HFS-1)",
+    )
+    answers: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Part 5 conditions the harness cannot read as an expression, answered by their exact text "
+        "as harness/ocpp/v201/part6_cs.yaml writes them",
+    )
+
+    @model_validator(mode="after")
+    def _core(self) -> OcppCertification:
+        if "core" not in self.profiles:
+            raise ValueError("profiles: every certification includes core")
+        return self
+
+
 class Dut(_Strict):
     name: str
     identity: Identity
     ocpp: OcppConnection
+    certification: OcppCertification = Field(default_factory=OcppCertification)
     evses: list[Evse] = Field(min_length=1)
     capabilities: list[str] = Field(default_factory=list)
     test_configuration: TestConfiguration
@@ -337,8 +379,11 @@ KNOWN_CAPABILITIES: dict[str, str] = {
     "aligned_meter_values": "AlignedDataCtrlr clock-aligned meter values (J01)",
     "base_report": "GetBaseReport / NotifyReport (B07)",
     "smart_charging": "SetChargingProfile / ClearChargingProfile limits applied to the power (K01, K10)",
+    "reservation": "ReserveNow and CancelReservation (H01-H04); without evseId only with Part 5 feature R-2",
     # >>> RESERVATION (block H): add above this line
     # >>> SMART CHARGING (block K): add above this line
+    "certificate_management": "install, list and delete CSMS and manufacturer root certificates (M03-M05)",
+    "iso15118_certificates": "V2G/MO roots, the V2G certificate chain, its renewal and OCSP status (M03-M06)",
     # >>> CERTIFICATES (block M): add above this line
     # >>> REMOTE CONTROL (blocks F, P): add above this line
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -70,6 +71,7 @@ class VirtualStationProcess:
             "--serial", dut.identity.serial, "--firmware", dut.identity.firmware,
             "--subprotocol", dut.ocpp.preferred_version,
             "--ready-file", str(ready_file),
+            "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
         if dut.ocpp.password is not None and dut.ocpp.security_profile in (1, 2):
             args += ["--password", dut.ocpp.password]

@@ -17,7 +17,7 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 KeyAlgorithm = Literal["secp521r1", "secp256r1", "ed448"]
 PrivateKey = ec.EllipticCurvePrivateKey | ed448.Ed448PrivateKey
@@ -132,6 +132,34 @@ class Authority:
             builder = builder.add_extension(x509.SubjectAlternativeName(_alt_names(host_names)), critical=False)
         certificate = builder.sign(self.issued.key, signature_hash(self.issued.key))
         return Issued(certificate, key, self._chain())
+
+    def certify(
+        self, request: x509.CertificateSigningRequest, *, ocsp_url: str | None = None, server: bool = True
+    ) -> tuple[x509.Certificate, tuple[x509.Certificate, ...]]:
+        """An end-entity certificate for a CSR's subject and key (the key stays with whoever made the CSR), and
+        the intermediates it must be sent with. `ocsp_url` adds an Authority Information Access OCSP entry."""
+        validity, public_key = Validity.from_now(), request.public_key()
+        if not isinstance(public_key, (ec.EllipticCurvePublicKey, ed448.Ed448PublicKey)):
+            raise ValueError(f"only EC and Ed448 keys are certified here, not {type(public_key).__name__}")
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(request.subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(validity.not_before)
+            .not_valid_after(validity.not_after)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        )
+        builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        builder = builder.add_extension(_key_usage(ca=False), critical=True)
+        usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+        builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        if ocsp_url is not None:
+            responder = x509.UniformResourceIdentifier(ocsp_url)
+            access = x509.AccessDescription(AuthorityInformationAccessOID.OCSP, responder)
+            builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+        return builder.sign(self.issued.key, signature_hash(self.issued.key)), self._chain()
 
     def write_certificate(self, path: Path) -> Path:
         """The CA's certificate alone (a trust anchor to hand to the other side)."""

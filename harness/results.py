@@ -28,6 +28,7 @@ class CaseResult:
     evidence: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     nodeid: str = ""
+    certification_profile: str = ""  # OCPP 2.0.1 Part 5 profile of the case; "" outside Part 6
 
 
 class RunRecorder:

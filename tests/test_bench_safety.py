@@ -17,6 +17,10 @@ from tests.conftest import PROJECT, harness, read_results
 MEASURED_CASE = "TC_BEH_MTR_02"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def journal(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / "virtual-bench.jsonl"
     if not path.exists():
@@ -57,6 +61,9 @@ def test_signal_mid_case_leaves_every_output_off(signum: signal.Signals, tmp_pat
     process = subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "run", "-k", MEASURED_CASE, "--out", str(run_dir)],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # A test suite started in the background by a non-interactive shell inherits SIGINT ignored (POSIX), and
+        # so would the harness: give it the disposition an operator's terminal gives it.
+        preexec_fn=_default_sigint,
     )  # fmt: skip
     try:
         wait_for_grid_output_on(run_dir, process)

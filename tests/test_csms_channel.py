@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,15 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from harness.config import load_dut, load_lab
+from harness.config import Dut, load_dut, load_lab
 from harness.evidence import Evidence
 from harness.ocpp.server import CsmsServer
 from harness.paths import DEFAULT_LAB, DUT_DIR
 from harness.verdict import DutTimeout, Nonconformity, Severity
 
-DUT = load_dut(DUT_DIR / "virtual-station.yaml")
+SHIPPED = load_dut(DUT_DIR / "virtual-station.yaml")
+# Plain ws:// (profile 1) keeps these tests about framing; test_profile_2_* runs the same over TLS.
+DUT = SHIPPED.model_copy(update={"ocpp": SHIPPED.ocpp.model_copy(update={"security_profile": 1})})
 LAB = load_lab(DEFAULT_LAB).model_copy(
     update={"timing": load_lab(DEFAULT_LAB).timing.model_copy(update={"message_timeout_s": 0.5})}
 )
@@ -29,16 +32,16 @@ AUTH = "Basic " + base64.b64encode(f"{IDENTITY}:{DUT.ocpp.password}".encode()).d
 Scenario = Callable[[CsmsServer, ClientConnection, Evidence], Awaitable[None]]
 
 
-def run(tmp_path: Path, scenario: Scenario, *, auth: str = AUTH, path: str = IDENTITY) -> Evidence:
+def run(tmp_path: Path, scenario: Scenario, *, auth: str = AUTH, path: str = IDENTITY, dut: Dut = DUT) -> Evidence:
     evidence = Evidence(tmp_path)
 
     async def main() -> None:
-        async with (
-            CsmsServer(LAB, DUT, evidence) as csms,
-            connect(f"{csms.url}/{path}", subprotocols=["ocpp2.0.1"], additional_headers={"Authorization": auth}) as ws,
-        ):
-            await csms.channel.wait_connected(2)
-            await scenario(csms, ws, evidence)
+        async with CsmsServer(LAB, dut, evidence) as csms:
+            tls = ssl.create_default_context(cafile=csms.pki.root_certificate) if csms.pki is not None else None
+            url, headers = f"{csms.url}/{path}", {"Authorization": auth}
+            async with connect(url, subprotocols=["ocpp2.0.1"], additional_headers=headers, ssl=tls) as ws:
+                await csms.channel.wait_connected(2)
+                await scenario(csms, ws, evidence)
 
     asyncio.run(asyncio.wait_for(main(), 20))
     return evidence
@@ -62,6 +65,17 @@ def test_default_boot_answer_is_accepted(tmp_path: Path) -> None:
 
     evidence = run(tmp_path, scenario)
     assert evidence.current_findings() == []
+
+
+def test_profile_2_boots_over_tls_with_basic_auth(tmp_path: Path) -> None:
+    async def scenario(csms: CsmsServer, ws: ClientConnection, evidence: Evidence) -> None:
+        assert csms.url.startswith("wss://")
+        answer = await boot(ws)
+        assert answer[0] == 3 and answer[2]["status"] == "Accepted"
+        assert csms.last_tls["version"] in ("TLSv1.2", "TLSv1.3")
+
+    evidence = run(tmp_path, scenario, dut=SHIPPED)
+    assert SHIPPED.ocpp.security_profile == 2 and evidence.current_findings() == []
 
 
 def test_schema_violation_is_a_finding_not_a_callerror(tmp_path: Path) -> None:

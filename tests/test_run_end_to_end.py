@@ -55,9 +55,11 @@ def test_kill_9_keeps_finished_cases_and_report_renders(tmp_path: Path) -> None:
             time.sleep(0.2)
         else:
             pytest.fail("the run did not finish three test cases in time")
+        assert _stations_of(process.pid), "no virtual station names this harness as its parent"
     finally:
-        os.killpg(process.pid, signal.SIGKILL)  # the harness and the virtual station it started
+        os.killpg(process.pid, signal.SIGKILL)  # the harness; the virtual station runs in a session of its own
         process.wait(10)
+    assert _station_gone(process.pid, within_s=10), "the virtual station outlived the harness that started it"
     finished = read_results(run_dir)
     assert len(finished) >= 3 and all(r["verdict"] == "pass" for r in finished)
     assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
@@ -66,3 +68,25 @@ def test_kill_9_keeps_finished_cases_and_report_renders(tmp_path: Path) -> None:
     html = (run_dir / "report.html").read_text()
     for record in finished:
         assert record["id"] in html
+
+
+def _station_gone(harness_pid: int, *, within_s: float) -> bool:
+    """The station notices its harness is gone (it is reparented) and stops by itself."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not _stations_of(harness_pid):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _stations_of(harness_pid: int) -> list[str]:
+    marker = f"--parent-pid\0{harness_pid}\0".encode()
+    return [entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit() and marker in _cmdline(entry)]
+
+
+def _cmdline(process_dir: Path) -> bytes:
+    try:
+        return (process_dir / "cmdline").read_bytes()
+    except OSError:  # the process ended while we looked
+        return b""

@@ -38,6 +38,9 @@ class BasicCredentials:
     path_identity: str
 
 
+ALTERNATE_SUFFIX = "-2"
+
+
 class CsmsServer:
     """`async with CsmsServer(...) as csms:` listens; `csms.channel` is the DUT's conversation."""
 
@@ -56,6 +59,9 @@ class CsmsServer:
         self.last_tls: dict[str, object] = {}  # what the last accepted TLS connection negotiated
         self.client_certificate: ClientCertificate | None = None
         self.last_basic_auth: BasicCredentials | None = None
+        self.refused_endpoints: set[str] = set()  # path prefixes answered 503 on purpose (B10 fallback cases)
+        self.refusals: dict[str, int] = {}
+        self.last_endpoint: str | None = None  # the path prefix of the last accepted connection
         self._pki_dir: Path | None = None
 
     @property
@@ -67,11 +73,27 @@ class CsmsServer:
         return self.lab.csms.public_host or self.lab.csms.bind_host
 
     @property
+    def prefix(self) -> str:
+        return self.lab.csms.path_prefix.rstrip("/")
+
+    @property
+    def alternate_prefix(self) -> str:
+        """A second CSMS endpoint on the same server, for the cases that move a station to a new URL (B10)."""
+        return self.prefix + ALTERNATE_SUFFIX
+
+    @property
     def url(self) -> str:
         """The base URL a station is configured with (its identity is appended as the last path segment)."""
+        return self.url_of(self.prefix)
+
+    @property
+    def alternate_url(self) -> str:
+        return self.url_of(self.alternate_prefix)
+
+    def url_of(self, prefix: str) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         scheme = "wss" if self.uses_tls else "ws"
-        return f"{scheme}://{host}:{self.port}{self.lab.csms.path_prefix.rstrip('/')}"
+        return f"{scheme}://{host}:{self.port}{prefix}"
 
     async def __aenter__(self) -> CsmsServer:
         if self.uses_tls:
@@ -138,12 +160,17 @@ class CsmsServer:
         return None
 
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        prefix = self.lab.csms.path_prefix.rstrip("/") + "/"
         path = request.path.split("?", 1)[0]
-        identity = path[len(prefix) :] if path.startswith(prefix) else None
-        if identity != self.channel.identity:
+        endpoint = next((e for e in (self.prefix, self.alternate_prefix) if path.startswith(e + "/")), None)
+        identity = path[len(endpoint) + 1 :] if endpoint is not None else None
+        if endpoint is None or identity != self.channel.identity:
             self.evidence.note(f"refused a WebSocket handshake for unknown path {request.path!r}")
             return connection.respond(HTTPStatus.NOT_FOUND, "unknown charging station identity\n")
+        if endpoint in self.refused_endpoints:
+            self.refusals[endpoint] = self.refusals.get(endpoint, 0) + 1
+            self.evidence.note(f"refused a connection to {endpoint} on purpose (attempt {self.refusals[endpoint]})")
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "this endpoint is not serving now\n")
+        self.last_endpoint = endpoint
         self.last_basic_auth = _basic_credentials(request, self.channel.identity)
         if self.dut.ocpp.security_profile in (1, 2) and not self._basic_auth_ok():
             self.evidence.finding(

@@ -17,7 +17,7 @@ import pytest
 
 import harness
 from harness.aio import LoopThread
-from harness.applicability import unmet_need
+from harness.applicability import unmet_certification, unmet_need
 from harness.catalogue import CaseInfo
 from harness.config import (
     CertificationProfile,
@@ -35,6 +35,7 @@ from harness.lab import Bench
 from harness.lab_instruments import ROLE_TITLES
 from harness.lifecycle import arming_for, signals_deferred
 from harness.ocpp.v201.baseline import reach_baseline
+from harness.ocpp.v201.inventory import certification_profile
 from harness.paths import RUNS_DIR, display
 from harness.plugin.allure_labels import ALLURE_PYTEST_PLUGIN, attach_trace, label_for_allure
 from harness.plugin.progress import Progress
@@ -107,6 +108,7 @@ class HarnessSession:
                 "firmware": identity.firmware,
                 "identity": self.dut.ocpp.station_identity,
                 "file": display(dut_path),
+                "certification_profiles": list(self.dut.certification.profiles),
             },
             "profile": {
                 "name": self.profile.name if self.profile else "all",
@@ -169,7 +171,8 @@ class HarnessSession:
         case_id = info.id if info else item.name
         item.stash[_STARTED] = (time.monotonic(), now_iso())
         self.evidence.begin_case(case_id)
-        reasons = [unmet_need(need, self.dut, self.lab) for need in (info.needs if info else [])]
+        reasons = [unmet_certification(case_id, self.dut)]
+        reasons += [unmet_need(need, self.dut, self.lab) for need in (info.needs if info else [])]
         unmet = [reason for reason in reasons if reason is not None]
         if unmet:
             pytest.skip(unmet[0])
@@ -249,6 +252,7 @@ class HarnessSession:
             evidence=evidence_paths,
             findings=[f.as_dict() for f in findings],
             nodeid=item.nodeid,
+            certification_profile=certification_profile(info.id if info else item.name) or "",
         )
         self.recorder.append(result)
         self.progress.case_done(result)

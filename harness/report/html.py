@@ -13,6 +13,7 @@ import jinja2
 import harness
 from harness.report import coerce
 from harness.report.attachments import AttachmentView, case_attachments
+from harness.report.certification import certification_view
 from harness.report.fmt import format_duration, format_time
 from harness.report.model import CaseResult, EvidenceFile, Finding, RunData
 from harness.report.trace import TraceRow, build_rows
@@ -90,6 +91,7 @@ def render_html(data: RunData, *, generated_at: datetime) -> str:
             status_detail=_STATUS_DETAIL.get(data.run.status, f"run.json gives the status “{data.run.status}”."),
             timing=_timing(data),
             cases=_case_views(data),
+            certification=certification_view(data.run.dut.certification_profiles, data.results),
             generated_at=format_time(generated_at.isoformat()),
             verdict_labels=VERDICT_LABELS,
             generator_version=harness.__version__,

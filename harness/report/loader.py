@@ -140,6 +140,7 @@ def _parse_run(data: bytes, notices: list[str]) -> RunInfo:
             firmware=coerce.text(dut.get("firmware")),
             identity=coerce.text(dut.get("identity")),
             file=coerce.text(dut.get("file")),
+            certification_profiles=coerce.texts(dut.get("certification_profiles")),
         ),
         profile=ProfileInfo(
             name=coerce.text(profile.get("name")),
@@ -222,6 +223,7 @@ def _parse_result(number: int, case_id: str, raw: Mapping[str, Any]) -> CaseResu
         findings=tuple(findings),
         steps=tuple(steps),
         problems=tuple(problems),
+        certification_profile=coerce.text(raw.get("certification_profile")) or "",
     )
 
 

@@ -30,6 +30,7 @@ class DutInfo:
     firmware: str | None = None
     identity: str | None = None
     file: str | None = None
+    certification_profiles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class CaseResult:
     findings: tuple[Finding, ...] = ()
     steps: tuple[Step, ...] = ()
     problems: tuple[str, ...] = ()
+    certification_profile: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
@@ -19,6 +19,16 @@ from harness.virtual.transactions import TransactionEngine
 log = logging.getLogger("harness.virtual")
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
+
+
+class ReservationGate(Protocol):
+    """What authorization asks the reservations (H03): may this idToken use the EVSE, and it has now used it."""
+
+    def admits(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None) -> bool: ...
+
+    def may_admit(self, evse: Evse, token: dict[str, Any]) -> bool: ...
+
+    def used(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,20 @@ class Authorizer:
         self._engine = engine
         self._online = online
         self._spawn = spawn
+        self.gate: ReservationGate | None = None  # who may use a reserved EVSE (reservation.py)
+
+    def _admitted(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None) -> bool:
+        if self.gate is None or self.gate.admits(evse, token, group_id):
+            return True
+        log.info("EVSE %d is reserved for another idToken: %s refused", evse.id, token.get("idToken"))
+        return False
+
+    def _may_start(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None) -> bool:
+        """A remote start at a reserved EVSE; a group reservation waits for the Authorize that names the group."""
+        authorize_first = group_id is None and self._dm.get_bool(dmc.AUTHORIZE_REMOTE_START)
+        if self.gate is not None and authorize_first and self.gate.may_admit(evse, token):
+            return True
+        return self._admitted(evse, token, group_id)
 
     async def check(self, token: dict[str, Any]) -> Verdict:
         """AuthorizeRequest (C01.FR.02), unless authorization is switched off."""
@@ -96,7 +120,8 @@ class Authorizer:
             if verdict.group_id is not None and verdict.group_id == auth.group_id:
                 self._stop_or_withdraw(evse, token)
             return
-        self.grant(evse, token, verdict.group_id, trigger="Authorized")
+        if self._admitted(evse, token, verdict.group_id):
+            self.grant(evse, token, verdict.group_id, trigger="Authorized")
 
     def grant(
         self,
@@ -108,6 +133,8 @@ class Authorizer:
         remote_start_id: int | None = None,
     ) -> None:
         """Authorize `evse` to charge with `token`; without a cable the authorization waits EVConnectionTimeOut."""
+        if self.gate is not None:
+            self.gate.used(evse, token, group_id)  # before `auth` is set: the reservation still holds the EVSE
         deadline = None
         if evse.plugged_connector() is None:
             deadline = self._clock.monotonic() + self._dm.get_int(dmc.EV_CONNECTION_TIMEOUT)
@@ -136,6 +163,8 @@ class Authorizer:
         evse = self._pick_evse(evses, request.get("evseId"))
         if evse is None:
             return {"status": "Rejected"}
+        if not self._may_start(evse, request["idToken"], request.get("groupIdToken")):
+            return {"status": "Rejected"}  # F01.FR.22 / H03.FR.01
         response: dict[str, Any] = {"status": "Accepted"}
         if evse.tx is not None:
             response["transactionId"] = evse.tx.id
@@ -160,11 +189,12 @@ class Authorizer:
     async def _remote_flow(self, evse: Evse, token: dict[str, Any], remote_start_id: int) -> None:
         try:
             verdict = Verdict(True, "Accepted")
-            if self._dm.get_bool(dmc.AUTHORIZE_REMOTE_START):
+            always = self._faults.active(F.REMOTE_START_ALWAYS_AUTHORIZES)
+            if self._dm.get_bool(dmc.AUTHORIZE_REMOTE_START) or always:
                 verdict = await self.check(token)
         finally:
             evse.authorizing = False
-        if verdict.accepted and evse.auth is None:
+        if verdict.accepted and evse.auth is None and self._admitted(evse, token, verdict.group_id):
             self.grant(evse, token, verdict.group_id, trigger="RemoteStart", remote_start_id=remote_start_id)
 
     def remote_stop(self, evses: list[Evse], transaction_id: str) -> tuple[str, Callable[[], None] | None]:

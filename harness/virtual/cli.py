@@ -30,6 +30,7 @@ from harness.virtual.tls import StationTls
 log = logging.getLogger("harness.virtual")
 
 MAX_EVSES = 32
+PARENT_POLL_S = 1.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         '"ev_dbc": PATH, "ev_evse_id": 1}',
     )
     parser.add_argument("--bench-journal", type=Path, help="journal every command the virtual instruments receive")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process (the harness) is no longer our parent")
     secc = parser.add_argument_group("ISO 15118-20 SECC (on EVSE 1; off unless --secc-services is given)")
     secc.add_argument("--secc-services", metavar="LIST", help="energy services to offer, e.g. AC,DC,AC_BPT,DC_BPT")
     secc.add_argument("--secc-modes", metavar="LIST", default="Scheduled,Dynamic", help="control modes to offer")
@@ -203,15 +205,26 @@ async def _serve(config: StationConfig, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    watcher = asyncio.ensure_future(_stop_when_orphaned(args.parent_pid, stop)) if args.parent_pid else None
     try:
         if args.ready_file is not None:
             write_ready_file(args.ready_file, port, resources, secc)
         await station.run(stop)
     finally:
+        if watcher is not None:
+            watcher.cancel()
         if bench is not None:
             await bench.stop()
         await api.stop()
     return 0
+
+
+async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:
+    """A harness killed with SIGKILL cannot stop us (we run in our own session): leave when it is gone."""
+    while os.getppid() == parent_pid:
+        await asyncio.sleep(PARENT_POLL_S)
+    log.warning("the process that started this station (pid %d) is gone; stopping", parent_pid)
+    stop.set()
 
 
 def main(argv: list[str] | None = None) -> int:

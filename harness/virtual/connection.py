@@ -13,6 +13,7 @@ import logging
 import random
 import ssl
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -47,8 +48,21 @@ def describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+@dataclass(frozen=True)
+class Target:
+    """One way to reach the CSMS (a network connection profile): its base URL and the TLS context for wss://."""
+
+    url: str
+    tls: ssl.SSLContext | None
+    slot: int = 1
+
+
 class Link:
-    """Keeps one WebSocket open to the CSMS and hands each new connection to a session coroutine."""
+    """Keeps one WebSocket open to the CSMS and hands each new connection to a session coroutine.
+
+    With several targets (network connection profiles in priority order) it moves to the next one after
+    OCPPCommCtrlr.NetworkProfileConnectionAttempts failed attempts (B10 fallback).
+    """
 
     def __init__(
         self,
@@ -63,12 +77,13 @@ class Link:
         basic_user: str | None = None,
     ) -> None:
         """`tls` for wss:// (profiles 2 and 3); `on_refused` hears every failed attempt (security events)."""
-        self.url = station_url(url, identity)
+        self._targets = [Target(url, tls)]
+        self._current = 0
+        self._attempts_here = 0
         self._identity = identity
         self._subprotocol = subprotocol
         self._password = password
         self._dm = dm
-        self._tls = tls
         self._on_refused = on_refused
         self._basic_user = basic_user or identity  # Part 4: the user name is the station identity
         self._ws: ClientConnection | None = None
@@ -76,9 +91,35 @@ class Link:
         self._planned_delay: float | None = 0.0  # the very first attempt is immediate
         self._closing: set[asyncio.Task[None]] = set()
 
+    def use_tls(self, tls: ssl.SSLContext) -> None:
+        """The TLS context for the next connection attempts (the trusted CSMS roots changed)."""
+        self._tls = tls
+
     @property
     def connected(self) -> bool:
         return self._ws is not None
+
+    @property
+    def url(self) -> str:
+        return station_url(self._targets[self._current].url, self._identity)
+
+    @property
+    def slot(self) -> int:
+        """The network configuration slot of the target in use."""
+        return self._targets[self._current].slot
+
+    def use_targets(self, targets: list[Target]) -> None:
+        """From the next connection attempt on, try these in order (a reboot applying a new priority)."""
+        if targets:
+            self._targets, self._current, self._attempts_here = targets, 0, 0
+
+    def _count_failure(self) -> None:
+        self._attempts_here += 1
+        allowed = self._dm.get_int(dmc.CONNECTION_ATTEMPTS)
+        if len(self._targets) > 1 and self._attempts_here >= allowed:
+            self._current = (self._current + 1) % len(self._targets)
+            self._attempts_here = 0
+            log.info("falling back to network configuration slot %d", self.slot)
 
     def _backoff_s(self, failures: int) -> float:
         doublings = min(failures - 1, self._dm.get_int(dmc.RETRY_REPEAT_TIMES))
@@ -105,8 +146,10 @@ class Link:
             ws = await self._open()
             if ws is None:
                 failures += 1
+                self._count_failure()
                 continue
             failures = 0
+            self._attempts_here = 0
             self._ws = ws
             log.info("connected to %s (%s)", self.url, ws.subprotocol)
             try:
@@ -128,7 +171,7 @@ class Link:
                 close_timeout=CLOSE_TIMEOUT_S,
                 proxy=None,
                 compression=None,
-                ssl=self._tls,
+                ssl=self._targets[self._current].tls,
             )
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             log.warning("cannot connect to %s: %s", self.url, describe(exc))

@@ -185,6 +185,7 @@ class DeviceModel:
         self._by_index = {spec.key.index(): spec for spec in self._specs}
         self._components = {spec.key.component.index() for spec in self._specs}
         self._providers: dict[VariableKey, Callable[[], str]] = {}
+        self._guards: dict[VariableKey, Callable[[str], str | None]] = {}
         self._listeners: list[Callable[[VariableKey], None]] = []
         self._values: dict[VariableKey, str] = {}
         self.factory_reset()
@@ -195,6 +196,10 @@ class DeviceModel:
     def bind(self, variable: VariableKey, provider: Callable[[], str]) -> None:
         """Supply the live value of a dynamic variable."""
         self._providers[variable] = provider
+
+    def guard(self, variable: VariableKey, check: Callable[[str], str | None]) -> None:
+        """A check a CSMS write must pass beyond the type rules: it returns "Rejected", "RebootRequired" or None."""
+        self._guards[variable] = check
 
     def on_change(self, listener: Callable[[VariableKey], None]) -> None:
         self._listeners.append(listener)
@@ -307,9 +312,13 @@ class DeviceModel:
             return "Rejected"
         if value_problem(spec, value) is not None:
             return "Rejected"
+        guard = self._guards.get(spec.key)
+        verdict = guard(value) if guard is not None else None
+        if verdict == "Rejected":
+            return "Rejected"
         if not self._faults.active(F.SETVARIABLES_NOT_APPLIED):
             self._store(spec, value)
-        return "Accepted"
+        return verdict or "Accepted"
 
     def report(self, base: str) -> list[dict[str, Any]]:
         """ReportData entries for GetBaseReport (B07): Full, Configuration (writable) or Summary inventory."""

@@ -110,8 +110,8 @@ def _communication() -> list[VariableSpec]:
         _integer(RETRY_WAIT_MINIMUM, 1, 0, 3600, unit="s"),
         _integer(RETRY_RANDOM_RANGE, 1, 0, 3600, unit="s"),
         _integer(RETRY_REPEAT_TIMES, 3, 0, 20),
-        _integer(key("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"), 3, 1, 100),
-        _readonly(key("OCPPCommCtrlr", "NetworkConfigurationPriority"), "string", "1"),
+        _integer(CONNECTION_ATTEMPTS, 3, 1, 100),
+        VariableSpec(NETWORK_PRIORITY, "string", "ReadWrite", "1"),  # checked against the slots (B10)
         _integer(key("OCPPCommCtrlr", "ResetRetries"), 1, 0, 10),
         VariableSpec(
             key("OCPPCommCtrlr", "FileTransferProtocols"),
@@ -197,10 +197,26 @@ def _smart_charging() -> list[VariableSpec]:
 
 def _security(ident: StationIdentity) -> list[VariableSpec]:
     return [
-        _integer(key("SecurityCtrlr", "SecurityProfile"), 1, 0, 3, mutability="ReadOnly"),
+        VariableSpec(SECURITY_PROFILE, "integer", "ReadOnly", "1", min_limit=0, max_limit=3, dynamic=True),
         VariableSpec(key("SecurityCtrlr", "Identity"), "string", "ReadWrite", ident.identity, max_limit=48),
         VariableSpec(key("SecurityCtrlr", "OrganizationName"), "string", "ReadWrite", ident.vendor, max_limit=64),
-        _integer(key("SecurityCtrlr", "CertificateEntries"), 0, 0, 100, mutability="ReadOnly"),
+    ]
+
+
+CERTIFICATE_ENTRIES = key("SecurityCtrlr", "CertificateEntries")
+SECURITY_PROFILE = key("SecurityCtrlr", "SecurityProfile")
+NETWORK_PRIORITY = key("OCPPCommCtrlr", "NetworkConfigurationPriority")
+CONNECTION_ATTEMPTS = key("OCPPCommCtrlr", "NetworkProfileConnectionAttempts")
+MAX_CERTIFICATE_ENTRIES = 20
+
+
+def _certificates() -> list[VariableSpec]:
+    """M03-M05: the count follows the certificate store; no additional check on new CSMS roots (AS-2 absent)."""
+    return [
+        VariableSpec(
+            CERTIFICATE_ENTRIES, "integer", "ReadOnly", min_limit=0, max_limit=MAX_CERTIFICATE_ENTRIES, dynamic=True
+        ),
+        _boolean(key("SecurityCtrlr", "AdditionalRootCertificateCheck"), False, mutability="ReadOnly"),
     ]
 
 
@@ -238,6 +254,20 @@ def _topology(ident: StationIdentity, evse_ids: list[int], rated_power_w: float)
     return specs
 
 
+RESERVATION_AVAILABLE = key("ReservationCtrlr", "Available")
+RESERVATION_ENABLED = key("ReservationCtrlr", "Enabled")
+RESERVATION_NON_EVSE_SPECIFIC = key("ReservationCtrlr", "NonEvseSpecific")
+
+
+def _reservation() -> list[VariableSpec]:
+    """H01: reservations are offered, switched on, and may name no EVSE; the last two the CSMS may change."""
+    return [
+        _boolean(RESERVATION_AVAILABLE, True, mutability="ReadOnly"),
+        _boolean(RESERVATION_ENABLED, True),
+        _boolean(RESERVATION_NON_EVSE_SPECIFIC, True),
+    ]
+
+
 def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: float) -> list[VariableSpec]:
     """Every variable of a station with the given identity and EVSEs (one connector each)."""
     return (
@@ -249,8 +279,10 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         + _smart_charging()
         + _security(ident)
         + _topology(ident, evse_ids, rated_power_w)
+        + _reservation()
         # >>> RESERVATION (block H): add above this line
         # >>> SMART CHARGING (block K): add above this line
+        + _certificates()
         # >>> CERTIFICATES (block M): add above this line
         # >>> REMOTE CONTROL (blocks F, P): add above this line
     )

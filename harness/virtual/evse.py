@@ -95,10 +95,16 @@ class Connector:
     requested_operative: bool = True
     operative: bool = True
     faulted: bool = False
+    reserved: bool = False  # set by reservation.py while a reservation holds the EVSE
     reported_status: str | None = None
 
     def status(self) -> str:
-        facts = {"faulted": self.faulted, "operative": self.operative, "plugged": self.plugged, "reserved": False}
+        facts = {
+            "faulted": self.faulted,
+            "operative": self.operative,
+            "plugged": self.plugged,
+            "reserved": self.reserved,
+        }
         return decide(CONNECTOR_STATUS_RULES, facts)
 
 

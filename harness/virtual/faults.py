@@ -91,6 +91,10 @@ TLS_IGNORES_HOST_NAME = "tls-ignores-host-name"
 TLS_ACCEPTS_OLD_VERSION = "tls-accepts-old-version"
 TLS_NO_SECURITY_EVENT = "tls-no-security-event"
 TLS_CLIENT_CERTIFICATE_WRONG_CN = "tls-client-certificate-wrong-cn"
+NETWORK_PROFILE_ALLOWS_DOWNGRADE = "network-profile-allows-downgrade"
+NETWORK_PROFILE_ANY_SLOT = "network-profile-any-slot"
+NETWORK_PRIORITY_IGNORED = "network-priority-ignored"
+NETWORK_NO_FALLBACK = "network-no-fallback"
 BASIC_AUTH_WRONG_USER = "basic-auth-wrong-user"
 SECC_TLS_ACCEPTS_TLS12 = "secc-tls-accepts-tls12"
 SECC_TLS_UNTRUSTED_CERTIFICATE = "secc-tls-untrusted-certificate"
@@ -98,9 +102,58 @@ SECC_TLS_EXPIRED_CERTIFICATE = "secc-tls-expired-certificate"
 SECC_TLS_WEAK_KEY = "secc-tls-weak-key"
 SECC_TLS_WEAK_CIPHER = "secc-tls-weak-cipher"
 SECC_TLS_CLOSES_AFTER_HANDSHAKE = "secc-tls-closes-after-handshake"
+RESERVE_NOW_ALWAYS_ACCEPTED = "reserve-now-always-accepted"
+RESERVATION_NOT_REPORTED = "reservation-not-reported"
+RESERVATION_IGNORES_IDTOKEN = "reservation-ignores-idtoken"
+RESERVATION_GROUP_IGNORED = "reservation-group-ignored"
+RESERVATION_NEVER_EXPIRES = "reservation-never-expires"
+RESERVATION_KEPT_WHEN_UNAVAILABLE = "reservation-kept-when-unavailable"
+RESERVATION_NOT_REPLACED = "reservation-not-replaced"
+CANCEL_RESERVATION_IGNORED = "cancel-reservation-ignored"
+CANCEL_UNKNOWN_ACCEPTED = "cancel-unknown-reservation-accepted"
 # >>> RESERVATION (block H): add above this line
+SC_ACCEPTS_INVALID_PROFILE = "sc-accepts-invalid-profile"
+SC_SAME_ID_NOT_REPLACED = "sc-same-id-not-replaced"
+SC_PROFILES_LOST_ON_REBOOT = "sc-profiles-lost-on-reboot"
+SC_CLEAR_NO_OP = "sc-clear-no-op"
+SC_CLEAR_UNKNOWN_ACCEPTED = "sc-clear-unknown-accepted"
+SC_REPORT_IGNORES_CRITERIA = "sc-report-ignores-criteria"
+SC_REPORT_EVSE_ZERO = "sc-report-evse-zero"
+SC_REPORT_DROPS_PHASES = "sc-report-drops-phases"
+SC_IGNORES_VALIDITY = "sc-ignores-validity"
+SC_IGNORES_START_SCHEDULE = "sc-ignores-start-schedule"
+SC_IGNORES_STACK_LEVEL = "sc-ignores-stack-level"
+SC_TX_PROFILE_NO_PRECEDENCE = "sc-tx-profile-no-precedence"
+SC_COMPOSITE_DURATION_TRUNCATED = "sc-composite-duration-truncated"
+SC_COMPOSITE_UNKNOWN_EVSE = "sc-composite-unknown-evse-accepted"
+SC_REMOTE_START_PROFILE_DROPPED = "sc-remote-start-profile-dropped"
+SC_DEFAULT_IGNORED_MID_TRANSACTION = "sc-default-ignored-mid-transaction"
+SC_LIMIT_NOT_APPLIED = "sc-limit-not-applied"
+SC_RECURRING_REJECTED = "sc-recurring-rejected"
 # >>> SMART CHARGING (block K): add above this line
+CERTIFICATE_INSTALL_NOT_STORED = "certificate-install-not-stored"
+CERTIFICATE_INSTALL_ACCEPTS_EXPIRED = "certificate-install-accepts-expired"
+CERTIFICATE_IDS_WRONG_KEY_HASH = "certificate-ids-wrong-key-hash"
+CERTIFICATE_IDS_TYPE_FILTER_IGNORED = "certificate-ids-type-filter-ignored"
+CERTIFICATE_CHAIN_WITHOUT_CHILDREN = "certificate-chain-without-children"
+CERTIFICATE_DELETE_NOT_PERFORMED = "certificate-delete-not-performed"
+CERTIFICATE_DELETE_UNKNOWN_ACCEPTED = "certificate-delete-unknown-accepted"
+CERTIFICATE_STATUS_NEVER_REQUESTED = "certificate-status-never-requested"
 # >>> CERTIFICATES (block M): add above this line
+REMOTE_START_ALWAYS_AUTHORIZES = "remote-start-always-authorizes"
+EV_CONNECTION_TIMEOUT_IGNORED = "ev-connection-timeout-ignored"
+UNLOCK_DURING_TRANSACTION = "unlock-during-transaction"
+UNLOCK_CONNECTOR_FAILS = "unlock-connector-fails"
+UNLOCK_UNKNOWN_CONNECTOR_FAILED = "unlock-unknown-connector-failed"
+TRIGGER_BOOT_ACCEPTED_AGAIN = "trigger-boot-accepted-again"
+TRIGGER_METER_VALUES_WRONG_CONTEXT = "trigger-meter-values-wrong-context"
+TRIGGER_TRANSACTION_EVENT_WRONG_REASON = "trigger-transaction-event-wrong-reason"
+TRIGGER_STATUS_NOTIFICATION_NOT_SENT = "trigger-status-notification-not-sent"
+TRIGGER_EVSE_NOT_IGNORED = "trigger-evse-not-ignored"
+TRIGGER_REPORTS_LAST_STATUS = "trigger-reports-last-status"
+TRIGGER_UNKNOWN_MESSAGE_ACCEPTED = "trigger-unknown-message-accepted"
+DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED = "data-transfer-unknown-vendor-accepted"
+CUSTOM_DATA_REJECTED = "custom-data-rejected"
 # >>> REMOTE CONTROL (blocks F, P): add above this line
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
@@ -198,6 +251,10 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(TLS_ACCEPTS_OLD_VERSION, "the station's TLS client accepts TLS 1.0 and 1.1"),
     Fault(TLS_NO_SECURITY_EVENT, "a refused CSMS certificate or TLS version is never reported as a security event"),
     Fault(TLS_CLIENT_CERTIFICATE_WRONG_CN, "the station's client certificate names its identity, not its serial"),
+    Fault(NETWORK_PROFILE_ALLOWS_DOWNGRADE, "SetNetworkProfile accepts a lower security profile than the active one"),
+    Fault(NETWORK_PROFILE_ANY_SLOT, "SetNetworkProfile accepts any configuration slot number"),
+    Fault(NETWORK_PRIORITY_IGNORED, "a new NetworkConfigurationPriority is never used: the station stays on slot 1"),
+    Fault(NETWORK_NO_FALLBACK, "the station keeps trying the first network profile, never the next one"),
     Fault(BASIC_AUTH_WRONG_USER, "the HTTP Basic user name is the serial number instead of the station identity"),
     Fault(SECC_TLS_ACCEPTS_TLS12, "the TLS server also accepts TLS 1.2"),
     Fault(SECC_TLS_UNTRUSTED_CERTIFICATE, "the SECC certificate chains to a root that is not the V2G root"),
@@ -210,9 +267,64 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(ANALYSER_DROPS_SOCKET, "the virtual power analyser closes every connection after its 20th query", lab=True),
     Fault(ANALYSER_SLOW_RESPONSE, "the virtual power analyser answers each query after 5 s", lab=True),
     Fault(GRID_SCPI_ERROR, "the virtual grid simulator rejects every frequency setting with -221", lab=True),
+    Fault(RESERVE_NOW_ALWAYS_ACCEPTED, "ReserveNow is Accepted whatever the EVSE's state and the configuration"),
+    Fault(RESERVATION_NOT_REPORTED, "a reserved EVSE keeps reporting its connectors Available, never Reserved"),
+    Fault(RESERVATION_IGNORES_IDTOKEN, "any idToken may charge at a reserved EVSE"),
+    Fault(RESERVATION_GROUP_IGNORED, "only the reservation's own idToken may use it, not others of its group"),
+    Fault(RESERVATION_NEVER_EXPIRES, "a reservation outlives its expiryDateTime"),
+    Fault(RESERVATION_KEPT_WHEN_UNAVAILABLE, "a reservation stays when its EVSE is made Inoperative"),
+    Fault(RESERVATION_NOT_REPLACED, "ReserveNow with the id of an existing reservation answers Occupied"),
+    Fault(CANCEL_RESERVATION_IGNORED, "CancelReservation is Accepted but the reservation stays"),
+    Fault(CANCEL_UNKNOWN_ACCEPTED, "CancelReservation for an unknown reservationId is Accepted"),
     # >>> RESERVATION (block H): add above this line
+    Fault(SC_ACCEPTS_INVALID_PROFILE, "SetChargingProfile is Accepted without any validation of the profile"),
+    Fault(SC_SAME_ID_NOT_REPLACED, "a profile with an installed id is Accepted but the old one stays"),
+    Fault(SC_PROFILES_LOST_ON_REBOOT, "charging profiles are kept in volatile memory: a reboot loses them"),
+    Fault(SC_CLEAR_NO_OP, "ClearChargingProfile answers Accepted when something matches but clears nothing"),
+    Fault(SC_CLEAR_UNKNOWN_ACCEPTED, "ClearChargingProfile answers Accepted even when no profile matches"),
+    Fault(SC_REPORT_IGNORES_CRITERIA, "GetChargingProfiles reports every profile, whatever evseId and criteria ask"),
+    Fault(SC_REPORT_EVSE_ZERO, "ReportChargingProfiles puts every profile under evseId 0"),
+    Fault(SC_REPORT_DROPS_PHASES, "ReportChargingProfiles omits numberPhases from the schedule periods"),
+    Fault(SC_IGNORES_VALIDITY, "validFrom and validTo of charging profiles are ignored"),
+    Fault(SC_IGNORES_START_SCHEDULE, "an Absolute schedule starts when it is evaluated, not at its startSchedule"),
+    Fault(SC_IGNORES_STACK_LEVEL, "within a purpose the first installed profile wins, whatever the stackLevel"),
+    Fault(SC_TX_PROFILE_NO_PRECEDENCE, "a TxProfile does not replace the TxDefaultProfile: the lower limit wins"),
+    Fault(SC_COMPOSITE_DURATION_TRUNCATED, "the composite schedule's duration ends at its last period's start"),
+    Fault(SC_COMPOSITE_UNKNOWN_EVSE, "GetCompositeSchedule for an unknown EVSE answers the station's"),
+    Fault(SC_REMOTE_START_PROFILE_DROPPED, "the TxProfile of a RequestStartTransaction is never installed"),
+    Fault(SC_DEFAULT_IGNORED_MID_TRANSACTION, "a TxDefaultProfile set during a transaction applies to the next one"),
+    Fault(SC_LIMIT_NOT_APPLIED, "the composite schedule is right but the power path never follows the limit"),
+    Fault(SC_RECURRING_REJECTED, "a Recurring charging profile is Rejected (only Absolute and Relative are taken)"),
     # >>> SMART CHARGING (block K): add above this line
+    Fault(CERTIFICATE_INSTALL_NOT_STORED, "InstallCertificate answers Accepted but the certificate is not stored"),
+    Fault(CERTIFICATE_INSTALL_ACCEPTS_EXPIRED, "InstallCertificate accepts and stores an expired CA certificate"),
+    Fault(
+        CERTIFICATE_IDS_WRONG_KEY_HASH,
+        "issuerKeyHash is computed over the issuer's whole SubjectPublicKeyInfo instead of its key bits",
+    ),
+    Fault(
+        CERTIFICATE_IDS_TYPE_FILTER_IGNORED,
+        "GetInstalledCertificateIds lists every certificate, whatever certificateType asks for",
+    ),
+    Fault(CERTIFICATE_CHAIN_WITHOUT_CHILDREN, "a V2GCertificateChain is listed without childCertificateHashData"),
+    Fault(CERTIFICATE_DELETE_NOT_PERFORMED, "DeleteCertificate answers Accepted but keeps the certificate"),
+    Fault(CERTIFICATE_DELETE_UNKNOWN_ACCEPTED, "DeleteCertificate for an unknown certificate answers Accepted"),
+    Fault(CERTIFICATE_STATUS_NEVER_REQUESTED, "a renewed V2G certificate's OCSP status is never asked for"),
     # >>> CERTIFICATES (block M): add above this line
+    Fault(REMOTE_START_ALWAYS_AUTHORIZES, "a remote start sends AuthorizeRequest even with AuthorizeRemoteStart false"),
+    Fault(EV_CONNECTION_TIMEOUT_IGNORED, "an authorization without a cable never lapses (EVConnectionTimeOut ignored)"),
+    Fault(UNLOCK_DURING_TRANSACTION, "UnlockConnector during an authorized transaction answers Unlocked"),
+    Fault(UNLOCK_CONNECTOR_FAILS, "every UnlockConnector on a known connector answers UnlockFailed"),
+    Fault(UNLOCK_UNKNOWN_CONNECTOR_FAILED, "UnlockConnector for an unknown connector answers UnlockFailed"),
+    Fault(TRIGGER_BOOT_ACCEPTED_AGAIN, "TriggerMessage(BootNotification) is Accepted although the boot was Accepted"),
+    Fault(TRIGGER_METER_VALUES_WRONG_CONTEXT, "triggered MeterValues carry context Sample.Periodic, not Trigger"),
+    Fault(TRIGGER_TRANSACTION_EVENT_WRONG_REASON, "a triggered TransactionEvent says MeterValuePeriodic, not Trigger"),
+    Fault(TRIGGER_STATUS_NOTIFICATION_NOT_SENT, "TriggerMessage(StatusNotification) is Accepted but nothing is sent"),
+    Fault(TRIGGER_EVSE_NOT_IGNORED, "a TriggerMessage naming an EVSE for a station-wide message is Rejected"),
+    Fault(TRIGGER_REPORTS_LAST_STATUS, "triggered Log/FirmwareStatusNotifications report Uploaded/Installed, not Idle"),
+    Fault(TRIGGER_UNKNOWN_MESSAGE_ACCEPTED, "TriggerMessage for a message the station cannot send is Accepted"),
+    Fault(DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED, "DataTransfer for any vendorId is Accepted"),
+    Fault(CUSTOM_DATA_REJECTED, "a CSMS request carrying customData is answered with CALLERROR FormatViolation"),
     # >>> REMOTE CONTROL (blocks F, P): add above this line
 )
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
+from harness.virtual.connector_lock import unlock_connector
+from harness.virtual.data_transfer import carries_custom_data, data_transfer
 from harness.virtual.device_model import VariableKey
 from harness.virtual.metering import meter_value
 from harness.virtual.rpc import Reply
@@ -42,9 +44,18 @@ class CsmsRequests:
             "ClearChargingProfile": self.clear_charging_profile,
             "GetChargingProfiles": self.get_charging_profiles,
             "GetCompositeSchedule": self.get_composite_schedule,
+            "SetNetworkProfile": lambda payload: Reply(self._station.network.set_profile(payload)),
+            "ReserveNow": self.reserve_now,
+            "CancelReservation": self.cancel_reservation,
             # >>> RESERVATION (block H): add above this line
             # >>> SMART CHARGING (block K): add above this line
+            "InstallCertificate": lambda p: Reply(self._station.certificates.install(p)),
+            "GetInstalledCertificateIds": lambda p: Reply(self._station.certificates.installed_ids(p)),
+            "DeleteCertificate": lambda p: Reply(self._station.certificates.delete(p)),
+            "CertificateSigned": lambda p: self._station.v2g_renewal.certificate_signed(p),
             # >>> CERTIFICATES (block M): add above this line
+            "UnlockConnector": self.unlock_connector,
+            "DataTransfer": lambda p: Reply(data_transfer(p, self._station.faults)),
             # >>> REMOTE CONTROL (blocks F, P): add above this line
         }
 
@@ -56,6 +67,8 @@ class CsmsRequests:
         route = self._routes.get(action)
         if route is None:
             return Reply(error=("NotSupported", f"{action} is not supported by this station"))
+        if self._station.faults.active(F.CUSTOM_DATA_REJECTED) and carries_custom_data(payload):
+            return Reply(error=("FormatViolation", "customData is not understood"))
         return route(payload)
 
     def _too_big(
@@ -120,6 +133,9 @@ class CsmsRequests:
             return Reply({"status": "Scheduled"})
         return Reply({"status": "Accepted"}, then=lambda: station.spawn(station.reset_now()))
 
+    def unlock_connector(self, payload: dict[str, Any]) -> Reply:
+        return Reply({"status": unlock_connector(self._station.evses, payload, self._station.faults)})
+
     def change_availability(self, payload: dict[str, Any]) -> Reply:
         status, then = self._station.availability.change(payload)
         return Reply({"status": status}, then=then)
@@ -134,6 +150,14 @@ class CsmsRequests:
         if answer["status"] == "Accepted" and "chargingProfile" in payload:
             station.smart_charging.await_remote_start(int(payload["remoteStartId"]), payload["chargingProfile"])
         return Reply(answer)
+
+    def reserve_now(self, payload: dict[str, Any]) -> Reply:
+        status, then = self._station.reservations.reserve_now(payload)
+        return Reply({"status": status}, then=then)
+
+    def cancel_reservation(self, payload: dict[str, Any]) -> Reply:
+        status, then = self._station.reservations.cancel(payload)
+        return Reply({"status": status}, then=then)
 
     def request_stop(self, payload: dict[str, Any]) -> Reply:
         status, then = self._station.authorizer.remote_stop(self._station.evses, payload["transactionId"])
@@ -176,24 +200,33 @@ class CsmsRequests:
         if requested == "BootNotification":
             boot = self._station.boot
             if boot.registration == "Accepted":
-                return Reply({"status": "Rejected"})  # F06.FR.17
+                wrong = self._station.faults.active(F.TRIGGER_BOOT_ACCEPTED_AGAIN)
+                return Reply({"status": "Accepted" if wrong else "Rejected"})  # F06.FR.17
             return Reply({"status": "Accepted"}, then=boot.trigger)
         if not self._station.boot.ready:
             return Reply({"status": "Rejected"})
         trigger = self._triggers().get(requested)
         if trigger is None:
-            return Reply({"status": "NotImplemented"})
+            wrong = self._station.faults.active(F.TRIGGER_UNKNOWN_MESSAGE_ACCEPTED)
+            return Reply({"status": "Accepted" if wrong else "NotImplemented"})  # F06.FR.08
         then = trigger(evses, target)
         return Reply({"status": "Rejected"}) if then is None else Reply({"status": "Accepted"}, then=then)
 
     def _triggers(self) -> dict[str, Trigger]:
+        # No firmware update and no log upload is ever in progress here: both report Idle (F06.FR.15/16).
+        stale = self._station.faults.active(F.TRIGGER_REPORTS_LAST_STATUS)
         return {
             "Heartbeat": self._trigger_simple("Heartbeat", {}),
-            "FirmwareStatusNotification": self._trigger_simple("FirmwareStatusNotification", {"status": "Idle"}),
-            "LogStatusNotification": self._trigger_simple("LogStatusNotification", {"status": "Idle"}),
+            "FirmwareStatusNotification": self._trigger_simple(
+                "FirmwareStatusNotification", {"status": "Installed" if stale else "Idle"}
+            ),
+            "LogStatusNotification": self._trigger_simple(
+                "LogStatusNotification", {"status": "Uploaded" if stale else "Idle"}
+            ),
             "StatusNotification": self._trigger_status,
             "MeterValues": self._trigger_meter_values,
             "TransactionEvent": self._trigger_transaction,
+            "SignV2GCertificate": self._station.v2g_renewal.trigger,
         }
 
     def _trigger_simple(self, action: str, body: dict[str, Any]) -> Trigger:
@@ -202,7 +235,9 @@ class CsmsRequests:
         def send() -> None:
             outbox.put(action, dict(body))
 
-        return lambda evses, target: send
+        if self._station.faults.active(F.TRIGGER_EVSE_NOT_IGNORED):
+            return lambda evses, target: None if target is not None else send
+        return lambda evses, target: send  # F06.FR.03: an EVSE named for a station-wide message is ignored
 
     def _trigger_status(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
         if target is None or "connectorId" not in target or len(evses) != 1:
@@ -212,6 +247,8 @@ class CsmsRequests:
         if connector is None:
             return None
         station = self._station
+        if station.faults.active(F.TRIGGER_STATUS_NOTIFICATION_NOT_SENT):
+            return lambda: None
 
         def send() -> None:
             station.outbox.put("StatusNotification", station.availability.payload(evse, connector))
@@ -220,11 +257,12 @@ class CsmsRequests:
 
     def _trigger_meter_values(self, evses: list[Evse], target: dict[str, Any] | None) -> Callable[[], None] | None:
         station = self._station
+        context = "Sample.Periodic" if station.faults.active(F.TRIGGER_METER_VALUES_WRONG_CONTEXT) else "Trigger"
 
         def send() -> None:
             measurands = station.dm.get_list(dmc.ALIGNED_MEASURANDS) or ["Energy.Active.Import.Register"]
             for evse in evses:
-                sample = meter_value(evse.meter, measurands, "Trigger", station.clock.stamp())
+                sample = meter_value(evse.meter, measurands, context, station.clock.stamp())
                 if sample is not None:
                     station.outbox.put("MeterValues", {"evseId": evse.id, "meterValue": [sample]})
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness.virtual import dm_catalog as dmc
+from harness.virtual import faults as F
 from harness.virtual.charging_profile import EXTERNAL, TX, ChargingProfile, Limit
 from harness.virtual.charging_profile_rules import Candidate, first_broken
 from harness.virtual.clock import Clock
@@ -30,7 +31,9 @@ from harness.virtual.composite_schedule import (
 )
 from harness.virtual.device_model import DeviceModel
 from harness.virtual.evse import Evse
+from harness.virtual.faults import FaultSet
 from harness.virtual.profile_queries import LIMIT_SOURCE, clear_matches, report_matches
+from harness.virtual.smart_charging_faults import as_evaluated, as_reported
 from harness.virtual.transactions import TransactionEngine
 
 log = logging.getLogger("harness.virtual")
@@ -42,12 +45,21 @@ Response = dict[str, Any]
 class SmartCharging:
     """The station's charging profiles and the limits they impose, applied to the EVSEs on every tick."""
 
-    def __init__(self, dm: DeviceModel, clock: Clock, engine: TransactionEngine, evses: list[Evse]) -> None:
+    def __init__(
+        self,
+        dm: DeviceModel,
+        clock: Clock,
+        engine: TransactionEngine,
+        evses: list[Evse],
+        faults: FaultSet | None = None,
+    ) -> None:
         self._dm = dm
         self._clock = clock
         self._engine = engine
         self._evses = evses
+        self._faults = faults or FaultSet()
         self._profiles: list[ChargingProfile] = []
+        self._installed_at: dict[int, float] = {}  # profile id -> when it was installed (epoch)
         self._awaiting: dict[int, tuple[dict[str, Any], float]] = {}  # remoteStartId -> (profile, since epoch)
         dm.bind(dmc.CHARGING_PROFILE_ENTRIES, lambda: str(len(self._profiles)))
 
@@ -66,11 +78,15 @@ class SmartCharging:
     def set_profile(self, request: dict[str, Any]) -> Response:
         """SetChargingProfile: install, replacing a profile with the same id (K01.FR.05), or reject and say why."""
         profile = ChargingProfile.from_wire(int(request["evseId"]), request["chargingProfile"])
-        rule = first_broken(self._candidate(profile))
+        rule = None if self._faults.active(F.SC_ACCEPTS_INVALID_PROFILE) else first_broken(self._candidate(profile))
         if rule is not None:
             log.info("charging profile %d rejected: %s", profile.id, rule.why)
             return {"status": "Rejected", "statusInfo": {"reasonCode": rule.reason_code, "additionalInfo": rule.why}}
-        self._profiles = [p for p in self._profiles if p.id != profile.id] + [profile]
+        if profile.kind == "Recurring" and self._faults.active(F.SC_RECURRING_REJECTED):
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidProfile"}}
+        if self._faults.active(F.SC_SAME_ID_NOT_REPLACED) and any(p.id == profile.id for p in self._profiles):
+            return {"status": "Accepted"}
+        self._install(profile)
         log.info("charging profile %d (%s) installed on EVSE %d", profile.id, profile.purpose, profile.evse_id)
         return {"status": "Accepted"}
 
@@ -112,7 +128,7 @@ class SmartCharging:
 
     def await_remote_start(self, remote_start_id: int, wire: dict[str, Any]) -> None:
         """Keep the profile of an accepted RequestStartTransaction until its transaction exists."""
-        if self._enabled():
+        if self._enabled() and not self._faults.active(F.SC_REMOTE_START_PROFILE_DROPPED):
             self._awaiting[remote_start_id] = (wire, self._clock.epoch())
 
     def _adopt_remote_profiles(self, at: float) -> None:
@@ -135,8 +151,13 @@ class SmartCharging:
             if rule is not None:
                 log.warning("TxProfile %d of remote start %d not installed: %s", profile.id, remote_start_id, rule.why)
                 continue
-            self._profiles = [p for p in self._profiles if p.id != profile.id] + [profile]
+            self._install(profile)
             log.info("TxProfile %d installed for transaction %s", profile.id, owner.tx.id)
+
+    def _install(self, profile: ChargingProfile) -> None:
+        """K01.FR.05: a profile with the id of an installed one replaces it."""
+        self._profiles = [p for p in self._profiles if p.id != profile.id] + [profile]
+        self._installed_at[profile.id] = self._clock.epoch()
 
     # ------------------------------------------------------------------ K10
 
@@ -146,7 +167,9 @@ class SmartCharging:
         """
         doomed = [p for p in self._profiles if p.purpose != EXTERNAL and clear_matches(p, request)]
         if not doomed:
-            return {"status": "Unknown"}
+            return {"status": "Accepted" if self._faults.active(F.SC_CLEAR_UNKNOWN_ACCEPTED) else "Unknown"}
+        if self._faults.active(F.SC_CLEAR_NO_OP):
+            return {"status": "Accepted"}
         self._profiles = [p for p in self._profiles if p not in doomed]
         log.info("charging profiles %s cleared", ",".join(str(p.id) for p in doomed))
         return {"status": "Accepted"}
@@ -159,6 +182,12 @@ class SmartCharging:
         """Factory reset: no profile survives it."""
         self._profiles = []
         self._awaiting.clear()
+        self._installed_at.clear()
+
+    def powered_down(self) -> None:
+        """A reboot or power loss: profiles are persistent (K01.FR.27) unless a fault keeps them in RAM."""
+        if self._faults.active(F.SC_PROFILES_LOST_ON_REBOOT):
+            self.forget_all()
 
     # ------------------------------------------------------------------ K09
 
@@ -166,16 +195,20 @@ class SmartCharging:
         """GetChargingProfiles: the answer, and the ReportChargingProfiles to send after it, one per EVSE
         (K09.FR.02).
         """
-        chosen = [p for p in self._profiles if report_matches(p, request)]
+        every = self._faults.active(F.SC_REPORT_IGNORES_CRITERIA)
+        chosen = [p for p in self._profiles if every or report_matches(p, request)]
         if not chosen:
             return {"status": "NoProfiles"}, []
-        evse_ids = sorted({p.evse_id for p in chosen})
+        at_zero = self._faults.active(F.SC_REPORT_EVSE_ZERO)
+        evse_ids = [0] if at_zero else sorted({p.evse_id for p in chosen})
         reports = [
             {
                 "requestId": request["requestId"],
                 "chargingLimitSource": LIMIT_SOURCE,
                 "evseId": evse_id,
-                "chargingProfile": [p.wire for p in chosen if p.evse_id == evse_id],
+                "chargingProfile": [
+                    as_reported(p.wire, self._faults) for p in chosen if at_zero or p.evse_id == evse_id
+                ],
                 "tbc": index < len(evse_ids) - 1,
             }
             for index, evse_id in enumerate(evse_ids)
@@ -192,7 +225,7 @@ class SmartCharging:
         refusal = None
         if unit not in units:
             refusal = "UnsupportedRateUnit"  # K08.FR.07
-        elif evse_id != 0 and self._evse(evse_id) is None:
+        elif evse_id != 0 and self._evse(evse_id) is None and not self._faults.active(F.SC_COMPOSITE_UNKNOWN_EVSE):
             refusal = "UnknownEvse"  # K08.FR.05
         elif duration < 0:
             refusal = "InvalidValue"
@@ -200,14 +233,17 @@ class SmartCharging:
             return {"status": "Rejected", "statusInfo": {"reasonCode": refusal}}
         start = round(self._clock.epoch(), 3)  # scheduleStart carries milliseconds: no artificial first second
         contexts = self._contexts(start)
-        profiles = self._profiles if self._enabled() else []
+        profiles = self._in_force() if self._enabled() else []
+        known = evse_id if evse_id == 0 or self._evse(evse_id) is not None else 0  # only with the fault above
         periods, covered = sample(
-            self._composite_limit(profiles, contexts, evse_id, unit),
-            self._change_points(profiles, contexts, evse_id, start, start + duration),
+            self._composite_limit(profiles, contexts, known, unit),
+            self._change_points(profiles, contexts, known, start, start + duration),
             start,
             duration,
             unit,
         )
+        if self._faults.active(F.SC_COMPOSITE_DURATION_TRUNCATED):
+            covered = int(periods[-1]["startPeriod"])
         schedule = {
             "evseId": evse_id,
             "duration": covered,
@@ -251,10 +287,16 @@ class SmartCharging:
         if not self._enabled() or (evse_id != 0 and self._evse(evse_id) is None):
             return None
         contexts = self._contexts(at_epoch)
+        profiles = self._in_force()
         if evse_id == 0:
-            return station_limit(self._profiles, contexts, at_epoch, unit, with_local=False)
+            return station_limit(profiles, contexts, at_epoch, unit, with_local=False)
         ctx = next(c for c in contexts if c.evse_id == evse_id)
-        return evse_limit(self._profiles, ctx, at_epoch, unit)
+        return evse_limit(profiles, ctx, at_epoch, unit)
+
+    def _in_force(self) -> list[ChargingProfile]:
+        """The installed profiles as this station combines them (a fault may bend that view)."""
+        starts = [evse.tx.started_epoch for evse in self._evses if evse.tx is not None]
+        return as_evaluated(self._profiles, self._faults, self._installed_at, min(starts) if starts else None)
 
     def limit_w(self, evse_id: int, at_epoch: float) -> float | None:
         """The composite limit in W on EVSE `evse_id` at `at_epoch` (A converted at 230 V and the period's
@@ -294,7 +336,7 @@ class SmartCharging:
         """
         meter = evse.meter
         before = meter.available_w
-        meter.limit_w = limit_w
+        meter.limit_w = None if self._faults.active(F.SC_LIMIT_NOT_APPLIED) else limit_w
         after = meter.available_w
         paused = after <= 0.0
         if paused != evse.limit_paused:

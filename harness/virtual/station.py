@@ -17,16 +17,19 @@ from harness.virtual.aligned import AlignedSampler
 from harness.virtual.authorization import Authorizer
 from harness.virtual.availability import Availability
 from harness.virtual.boot import BootController
+from harness.virtual.certificates import CertificateStore, factory_for
 from harness.virtual.clock import Clock
-from harness.virtual.connection import Link
+from harness.virtual.connection import Link, Target
 from harness.virtual.device_model import DeviceModel, VariableKey
 from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.evse import Evse, make_evses
 from harness.virtual.faults import FaultSet
 from harness.virtual.handlers import CsmsRequests
+from harness.virtual.network_profiles import ConnectionProfile, NetworkProfiles
 from harness.virtual.outbox import Outbox
 from harness.virtual.plant import GridSupport, Plant
 from harness.virtual.power import RATED_POWER_W, STEP_S
+from harness.virtual.reservation import Reservations
 from harness.virtual.rpc import Rpc
 from harness.virtual.secc.config import SeccConfig
 from harness.virtual.secc.server import SeccServer
@@ -34,6 +37,7 @@ from harness.virtual.secc_link import StationSeccLink
 from harness.virtual.smart_charging import SmartCharging
 from harness.virtual.tls import StationTls, client_context, security_event_for
 from harness.virtual.transactions import TransactionEngine
+from harness.virtual.v2g_certificate import V2gCertificateRenewal
 
 log = logging.getLogger("harness.virtual")
 
@@ -86,16 +90,28 @@ class Station:
         self.authorizer = Authorizer(
             self.dm, self.clock, self.faults, self.outbox, self.engine, self._online, self.spawn
         )
+        self.reservations = Reservations(self.dm, self.faults, self.outbox, self.evses, self.availability)
+        self.authorizer.gate = self.reservations
         self.aligned = AlignedSampler(self.dm, self.clock, self.outbox, self.engine, self.evses, self._online)
-        self.smart_charging = SmartCharging(self.dm, self.clock, self.engine, self.evses)
+        self.smart_charging = SmartCharging(self.dm, self.clock, self.engine, self.evses, self.faults)
         self.secc = SeccServer(config.secc, StationSeccLink(self, self.evses[0]), self.faults) if config.secc else None
+        self.certificates = CertificateStore(factory_for(config.tls, self.secc), self.faults)
+        secc_id = config.secc.evse_id if config.secc is not None else None
+        self.v2g_renewal = V2gCertificateRenewal(
+            self.certificates, self.outbox, self.faults, secc_id, config.identity.vendor, self.spawn
+        )
         self.requests = CsmsRequests(self)
+        self.network = NetworkProfiles(_first_connection_profile(config), self.faults)
+        self.dm.bind(dmc.SECURITY_PROFILE, lambda: str(self.network.security_profile))
+        self.dm.guard(dmc.NETWORK_PRIORITY, self.network.check_priority)
         tls = client_context(config.tls, self.faults) if config.tls is not None else None
+        self._tls_context = tls
         self.link = Link(
             config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm,
             tls=tls, on_refused=self._connection_refused,
             basic_user=config.identity.serial if self.faults.active(F.BASIC_AUTH_WRONG_USER) else None,
         )  # fmt: skip
+        self.certificates.on_csms_roots_changed = self._trust_installed_roots
         self._security_events: list[str] = []  # refusals to report once the CSMS accepts us again
         self.reset_scheduled = False
         self._startup_event = "StartupOfTheDevice"
@@ -104,11 +120,18 @@ class Station:
         self._bind_live_variables()
         self.dm.on_change(self._variable_changed)
 
+    def _trust_installed_roots(self) -> None:
+        """M05/M04: the next TLS handshakes trust exactly the CSMS roots in the certificate store."""
+        roots = self.certificates.csms_roots_pem()
+        if self.config.tls is not None and roots:
+            self.link.use_tls(client_context(self.config.tls, self.faults, roots))
+
     def _online(self) -> bool:
         return self.link.connected and self.boot.ready
 
     def _bind_live_variables(self) -> None:
         self.dm.bind(dmc.CLOCK_DATETIME, self.clock.stamp)
+        self.dm.bind(dmc.CERTIFICATE_ENTRIES, lambda: str(self.certificates.count()))
         self.dm.bind(
             dmc.STATION_AVAILABILITY, lambda: "Available" if self.availability.station_operative else "Unavailable"
         )
@@ -221,6 +244,19 @@ class Station:
         await rpc.call("SecurityEventNotification", security)
         await self._report_refusals(rpc)
 
+    def _apply_network_priority(self) -> None:
+        """B10: the boot after a new NetworkConfigurationPriority connects along it, first slot first."""
+        priority = "1" if self.faults.active(F.NETWORK_PRIORITY_IGNORED) else self.dm.value(dmc.NETWORK_PRIORITY)
+        ordered = self.network.ordered(priority)
+        if self.faults.active(F.NETWORK_NO_FALLBACK):
+            ordered = ordered[:1]
+        targets = [
+            Target(profile.url, self._tls_context if profile.url.startswith("wss:") else None, slot)
+            for slot, profile in ordered
+        ]
+        self.link.use_targets(targets)
+        self.network.active_slot = ordered[0][0]
+
     def _connection_refused(self, exc: BaseException) -> None:
         """A02/A00.FR.4xx: remember why TLS failed; reported after the next boot (the CSMS is unreachable now)."""
         event = security_event_for(exc)
@@ -245,6 +281,7 @@ class Station:
                 for evse in self.evses:
                     self.engine.tick(evse, now)
                 self.aligned.tick(self.clock.epoch())
+                self.reservations.tick(self.clock.epoch())
             except Exception:  # the plant model must keep running whatever one step did
                 log.exception("tick failed")
 
@@ -270,6 +307,8 @@ class Station:
     def _power_down(self) -> None:
         """What a reboot and a power loss share: the volatile state is gone, the EV stays plugged."""
         self._cancel_tasks()
+        self._apply_network_priority()
+        self.smart_charging.powered_down()
         self.reset_scheduled = False
         if self.secc is not None:
             self.secc.forget_sessions()  # the SECC restarts with the station: no connection, no paused session
@@ -320,6 +359,8 @@ class Station:
         self.outbox.clear()
         self.dm.factory_reset()
         self.smart_charging.forget_all()
+        self.certificates.reset()
+        self.reservations.forget_all()
         self.availability.station_operative = True
         for evse in self.evses:
             evse.tx = None
@@ -336,3 +377,10 @@ class Station:
         self._startup_event = "StartupOfTheDevice"
         self.boot.restart("PowerUp")
         self.link.drop(abort=True, delay_s=0.0)
+
+
+def _first_connection_profile(config: StationConfig) -> ConnectionProfile:
+    """Slot 1: how the station was started (URL, and the security profile its TLS settings give)."""
+    with_certificate = config.tls is not None and config.tls.client_certificate is not None
+    profile = 1 if config.tls is None else 3 if with_certificate else 2
+    return ConnectionProfile(config.csms_url, profile, message_timeout_s=30, interface="Wired0")

@@ -25,10 +25,14 @@ class StationTls:
     client_key: Path | None = None
 
 
-def client_context(settings: StationTls, faults: FaultSet) -> ssl.SSLContext:
+def client_context(settings: StationTls, faults: FaultSet, trusted_roots: str | None = None) -> ssl.SSLContext:
+    """`trusted_roots` (PEM) replaces the provisioned CSMS root once the certificate store holds other ones."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_verify_locations(settings.csms_root)
+    if trusted_roots is not None:
+        context.load_verify_locations(cadata=trusted_roots)
+    else:
+        context.load_verify_locations(settings.csms_root)
     if settings.client_certificate is not None and settings.client_key is not None:
         context.load_cert_chain(settings.client_certificate, settings.client_key)
     if faults.active(F.TLS_ACCEPTS_UNKNOWN_CA):

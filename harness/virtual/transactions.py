@@ -234,7 +234,11 @@ class TransactionEngine:
         if evse.tx is None:
             return
         sample = self._sample(evse, dmc.TX_UPDATED_MEASURANDS, "Trigger")
-        self._send(evse, "Updated", "Trigger", meter_values=[sample] if sample else [])
+        # A triggered event reports the chargingState even when unchanged: the CSMS asked for the whole picture.
+        evse.tx.charging_state = None
+        wrong = self._faults.active(F.TRIGGER_TRANSACTION_EVENT_WRONG_REASON)
+        reason = "MeterValuePeriodic" if wrong else "Trigger"
+        self._send(evse, "Updated", reason, meter_values=[sample] if sample else [])
 
     def tick(self, evse: Evse, now: float) -> None:
         """Time-driven changes: the EV engaging, EVConnectionTimeOut, periodic and TxEnded samples."""
@@ -243,7 +247,8 @@ class TransactionEngine:
             evse.ev_engaged = True
             self.evaluate(evse, "ChargingStateChanged")
         auth = evse.auth
-        if auth is not None and auth.cable_deadline is not None and now >= auth.cable_deadline:
+        lapses = not self._faults.active(F.EV_CONNECTION_TIMEOUT_IGNORED)
+        if auth is not None and auth.cable_deadline is not None and now >= auth.cable_deadline and lapses:
             self._cable_timeout(evse)
         tx = evse.tx
         if tx is None:

@@ -12,6 +12,7 @@ from harness.catalogue import ocpp201_case
 from harness.checks import require, require_equal
 from harness.ocpp.tls import INVALID_CERTIFICATES
 from harness.ocpp.v201 import states
+from harness.ocpp.v201.network import UNUSED_SLOT, connection_data
 from harness.ocpp.v201.security import (
     DESCRIPTIONS,
     reconnects_and_reports,
@@ -116,3 +117,15 @@ async def test_TC_A_07_CS(ctx: CaseContext) -> None:
         certificate.key_bits >= minimum,
         f"the client certificate's {certificate.key} key has {certificate.key_bits} bits; at least {minimum} needed",
     )
+
+
+@ocpp201_case(
+    "TC_A_22_CS", "A network profile with a lower security profile is rejected", BLOCK, ["A05", "B09"],
+    ["B09.FR.04"], needs=["security_profile:2,3"],
+)  # fmt: skip
+async def test_TC_A_22_CS(ctx: CaseContext) -> None:
+    active = ctx.profile.ocpp.security_profile
+    server = tls_server(ctx)
+    lower = connection_data(ctx, server.url.replace("wss://", "ws://", 1) if active == 2 else server.url, active - 1)
+    answer = await ctx.csms.call("SetNetworkProfile", {"configurationSlot": UNUSED_SLOT, "connectionData": lower})
+    require_equal(answer.get("status"), "Rejected", f"SetNetworkProfileResponse status (security profile {active - 1})")

@@ -28,6 +28,8 @@ class TokenBook:
             tc.blocked_id_token.id_token: "Blocked",
             tc.expired_id_token.id_token: "Expired",
         }
+        if tc.second_valid_id_token is not None:
+            self._status[tc.second_valid_id_token.id_token] = "Accepted"
 
     def status_of(self, id_token: dict[str, Any] | None) -> str:
         if not isinstance(id_token, dict):

@@ -60,7 +60,13 @@ async def booted(ctx: CaseContext, via: Literal["power_cycle", "reset"] = "power
         require_equal(answer.get("status"), "Accepted", "ResetResponse status")
     else:
         await ctx.dut.power_cycle()
-    boot = await ctx.csms.expect("BootNotification", timeout=ctx.timing.boot_timeout_s, what="after the reboot")
+    return await boot_completes(ctx)
+
+
+async def boot_completes(ctx: CaseContext, *, timeout: float | None = None) -> Received:
+    """The part of Booted after the station restarted: BootNotification, every connector, the startup event."""
+    limit = ctx.timing.boot_timeout_s if timeout is None else timeout
+    boot = await ctx.csms.expect("BootNotification", timeout=limit, what="after the reboot")
     await all_connectors_reported(ctx, "Available")
     event = await ctx.csms.expect("SecurityEventNotification", what="after the boot")
     require_in(event.get("type"), ("StartupOfTheDevice", "ResetOrReboot"), "SecurityEventNotification type")

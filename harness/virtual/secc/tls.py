@@ -17,6 +17,7 @@ from harness.virtual import faults as F
 from harness.virtual.faults import FaultSet
 
 V2G_ROOT_FILE = "v2g-root.pem"
+SECC_CHAIN_FILE = "secc.pem"  # the SECC certificate, then its sub-CAs: the station's V2GCertificateChain
 WEAK_SUITE = ("TLS_AES_128_GCM_SHA256",)
 
 
@@ -35,7 +36,7 @@ def prepare_tls(directory: Path, evse_id: str, faults: FaultSet) -> SeccTls:
     algorithm: KeyAlgorithm = "secp256r1" if faults.active(F.SECC_TLS_WEAK_KEY) else "secp521r1"
     validity = Validity.expired() if faults.active(F.SECC_TLS_EXPIRED_CERTIFICATE) else None
     leaf = issuer.issue(evse_id, algorithm=algorithm, validity=validity)
-    certificate, key = leaf.write(directory, "secc")
+    certificate, key = leaf.write(directory, SECC_CHAIN_FILE.removesuffix(".pem"))
     suites = WEAK_SUITE if faults.active(F.SECC_TLS_WEAK_CIPHER) else None
     context = server_context(certificate, key, cipher_suites=suites)
     if faults.active(F.SECC_TLS_ACCEPTS_TLS12):
