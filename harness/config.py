@@ -386,6 +386,10 @@ KNOWN_CAPABILITIES: dict[str, str] = {
     "iso15118_certificates": "V2G/MO roots, the V2G certificate chain, its renewal and OCSP status (M03-M06)",
     # >>> CERTIFICATES (block M): add above this line
     # >>> REMOTE CONTROL (blocks F, P): add above this line
+    # >>> AUTHORIZATION (blocks C, D): add above this line
+    # >>> TRANSACTIONS (blocks E, G, J): add above this line
+    # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+    # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 }
 
 

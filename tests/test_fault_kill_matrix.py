@@ -141,6 +141,10 @@ KILLS: dict[str, list[str]] = {
     "data-transfer-unknown-vendor-accepted": ["TC_P_01_CS"],
     "custom-data-rejected": ["TC_P_03_CS", "TC_P_04_CS"],
     # >>> REMOTE CONTROL (blocks F, P): add above this line
+    # >>> AUTHORIZATION (blocks C, D): add above this line
+    # >>> TRANSACTIONS (blocks E, G, J): add above this line
+    # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+    # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
     "secc-accepts-malformed-v2gtp": [
         "TC_SECC_CMN_VTB_V2GTP_001",
         "TC_SECC_CMN_VTB_V2GTP_002",

@@ -285,4 +285,8 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         + _certificates()
         # >>> CERTIFICATES (block M): add above this line
         # >>> REMOTE CONTROL (blocks F, P): add above this line
+        # >>> AUTHORIZATION (blocks C, D): add above this line
+        # >>> TRANSACTIONS (blocks E, G, J): add above this line
+        # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+        # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
     )

@@ -155,6 +155,10 @@ TRIGGER_UNKNOWN_MESSAGE_ACCEPTED = "trigger-unknown-message-accepted"
 DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED = "data-transfer-unknown-vendor-accepted"
 CUSTOM_DATA_REJECTED = "custom-data-rejected"
 # >>> REMOTE CONTROL (blocks F, P): add above this line
+# >>> AUTHORIZATION (blocks C, D): add above this line
+# >>> TRANSACTIONS (blocks E, G, J): add above this line
+# >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+# >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
 ANALYSER_SCPI_ERROR = "analyser-scpi-error"
@@ -326,6 +330,10 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED, "DataTransfer for any vendorId is Accepted"),
     Fault(CUSTOM_DATA_REJECTED, "a CSMS request carrying customData is answered with CALLERROR FormatViolation"),
     # >>> REMOTE CONTROL (blocks F, P): add above this line
+    # >>> AUTHORIZATION (blocks C, D): add above this line
+    # >>> TRANSACTIONS (blocks E, G, J): add above this line
+    # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+    # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 )
 
 FAULTS_BY_NAME: dict[str, Fault] = {fault.name: fault for fault in CATALOGUE}

@@ -57,6 +57,10 @@ class CsmsRequests:
             "UnlockConnector": self.unlock_connector,
             "DataTransfer": lambda p: Reply(data_transfer(p, self._station.faults)),
             # >>> REMOTE CONTROL (blocks F, P): add above this line
+            # >>> AUTHORIZATION (blocks C, D): add above this line
+            # >>> TRANSACTIONS (blocks E, G, J): add above this line
+            # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+            # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
         }
 
     async def handle(self, action: str, payload: dict[str, Any]) -> Reply:
