@@ -242,6 +242,12 @@ class TestConfiguration(_Strict):
     group_id_token: IdTokenSpec | None = Field(
         None, description="groupIdToken the CSMS gives both valid idTokens in the reservation group cases"
     )
+    master_pass_id_token: IdTokenSpec | None = Field(
+        None, description="an idToken the CSMS puts in the MasterPassGroupId group (C16 master pass cases)"
+    )
+    master_pass_group_id: str | None = Field(
+        None, max_length=36, description="AuthCtrlr.MasterPassGroupId the master pass cases configure"
+    )
     reservation_expiry_s: int = Field(60, ge=1, le=3600, description="expiry of the reservation TC_H_07_CS waits out")
     authorization: Literal["local", "remote"] = Field("local", description="default way to reach state Authorized")
     stop_authorization: Literal["local", "remote"] = "remote"
@@ -254,6 +260,13 @@ class TestConfiguration(_Strict):
         1.0, gt=0, le=10, description="accuracy class of the station's own meter (MID class B: 1 %)"
     )
     measured_charging_s: float = Field(20, ge=1, le=3600, description="how long measured test cases let energy flow")
+    display_message_states: list[Literal["Charging", "Faulted", "Idle", "Unavailable"]] = Field(
+        ["Charging", "Faulted", "Idle", "Unavailable"], min_length=1,
+        description="message states SetDisplayMessage accepts (O01); a state left out is the one TC_O_18_CS sends",
+    )  # fmt: skip
+    unsupported_component_criterion: Literal["Active", "Available", "Enabled", "Problem"] | None = Field(
+        None, description="a componentCriteria value GetReport does not support (B08), sent by TC_B_19_CS"
+    )
 
 
 EnergyServiceName = Literal["AC", "DC", "AC_BPT", "DC_BPT"]

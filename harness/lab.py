@@ -45,6 +45,7 @@ class VirtualStationProcess:
         self.instruments: dict[str, str] = {}
         self.secc_sdp: tuple[str, int] | None = None  # where the virtual SECC answers SDP (unicast on ::1)
         self.secc_v2g_root: Path | None = None  # the root of the PKI the virtual SECC made for this run
+        self.manufacturer_root: Path | None = None  # the CA the station checks firmware signing certificates with
 
     def bench_request(self) -> str | None:
         """The --bench JSON for the virtual instruments the lab file names, or None without instruments."""
@@ -84,6 +85,8 @@ class VirtualStationProcess:
                 )
                 certificate, key = self.csms_pki.station_files(name, dut.identity.vendor)
                 args += ["--client-cert", str(certificate), "--client-key", str(key)]
+        if self.manufacturer_root is not None:
+            args += ["--manufacturer-root", str(self.manufacturer_root)]
         for fault in self.faults:
             args += ["--fault", fault]
         if dut.iso15118 is not None:
@@ -188,14 +191,20 @@ class Bench:
         self.arming = arming or Arming(required=lab.kind == "real")
         self.instruments: LabInstruments | None = None
         self.instrument_problems: dict[str, str] = {}
+        # Block L: a virtual station trusts a manufacturer CA made per run; a real charger's is not ours to have.
+        self.firmware_authority: Authority | None = None
 
     async def start(self) -> None:
         self.csms.authority = csms_authority(self.lab, self.lab_path, self.dut)
         await self.csms.__aenter__()
         if self.lab.kind == "virtual":
             assert self.lab.virtual_station is not None
+            self.firmware_authority = Authority.root("Virtual Station Manufacturer Root", "secp256r1")
             self.station = VirtualStationProcess(
                 self.lab, self.lab_path, self.dut, self.csms, self.faults, self.run_dir
+            )
+            self.station.manufacturer_root = self.firmware_authority.write_certificate(
+                self.run_dir / "firmware-manufacturer-root.pem"
             )
             await self.station.start()
             self.actions = VirtualDut(

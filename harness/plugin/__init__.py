@@ -99,7 +99,7 @@ def ctx(request: pytest.FixtureRequest) -> CaseContext:
     bench = session.require_bench()
     return CaseContext(
         bench.csms.channel, bench.actions, session.dut.test_configuration, session.lab.timing, session.dut,
-        server=bench.csms,
+        server=bench.csms, firmware_authority=bench.firmware_authority,
     )  # fmt: skip
 
 

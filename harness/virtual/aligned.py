@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.virtual import dm_catalog as dmc
+from harness.virtual import faults as F
 from harness.virtual.clock import Clock, next_aligned
 from harness.virtual.device_model import DeviceModel, VariableKey
 from harness.virtual.evse import Evse
+from harness.virtual.faults import FaultSet
 from harness.virtual.metering import meter_value
 from harness.virtual.outbox import Outbox
 from harness.virtual.transactions import TransactionEngine
@@ -24,8 +26,10 @@ class AlignedSampler:
         engine: TransactionEngine,
         evses: list[Evse],
         online: Callable[[], bool],
+        faults: FaultSet | None = None,
     ) -> None:
         self._dm = dm
+        self._faults = faults or FaultSet()
         self._clock = clock
         self._outbox = outbox
         self._engine = engine
@@ -55,7 +59,10 @@ class AlignedSampler:
 
     def _fire_interval(self, stamp: str) -> None:
         in_transaction = any(evse.tx is not None for evse in self._evses)
-        if in_transaction and self._dm.get_bool(dmc.ALIGNED_SEND_DURING_IDLE):
+        only_idle = self._dm.get_bool(dmc.ALIGNED_SEND_DURING_IDLE) and not self._faults.active(
+            F.ALIGNED_SEND_DURING_IDLE_IGNORED
+        )
+        if in_transaction and only_idle:
             return  # SendDuringIdle: no clock-aligned data while a transaction runs
         measurands = self._dm.get_list(dmc.ALIGNED_MEASURANDS)
         for evse in self._evses:

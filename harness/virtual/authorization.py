@@ -9,10 +9,12 @@ from typing import Any, Protocol
 
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
+from harness.virtual.auth_cache import AuthCache
 from harness.virtual.clock import Clock
 from harness.virtual.device_model import DeviceModel
 from harness.virtual.evse import Authorization, Evse
 from harness.virtual.faults import FaultSet
+from harness.virtual.local_list import LocalAuthList
 from harness.virtual.outbox import Outbox
 from harness.virtual.transactions import TransactionEngine
 
@@ -65,6 +67,9 @@ class Authorizer:
         self._online = online
         self._spawn = spawn
         self.gate: ReservationGate | None = None  # who may use a reserved EVSE (reservation.py)
+        self.local_list: LocalAuthList | None = None  # the Local Authorization List (local_list.py)
+        self.cache: AuthCache | None = None  # the Authorization Cache (auth_cache.py)
+        self.evses: list[Evse] = []  # every EVSE, for the master pass (C16)
 
     def _admitted(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None) -> bool:
         if self.gate is None or self.gate.admits(evse, token, group_id):
@@ -83,7 +88,13 @@ class Authorizer:
         """AuthorizeRequest (C01.FR.02), unless authorization is switched off."""
         if not self._dm.get_bool(dmc.AUTH_ENABLED):
             return Verdict(True, "Accepted")
+        local = self._local_verdict(token)
+        if local is not None:
+            return local
         if not self._online():
+            if self._unknown(token) and self._dm.get_bool(dmc.OFFLINE_TX_FOR_UNKNOWN_ID):
+                log.info("idToken %s unknown: accepted offline (OfflineTxForUnknownIdEnabled)", token.get("idToken"))
+                return Verdict(True, "Accepted")  # C15.FR.02
             log.info("idToken %s not authorized: the station is offline", token.get("idToken"))
             return Verdict(False, "Offline")
         outcome = await self._outbox.put("Authorize", {"idToken": token})
@@ -91,9 +102,28 @@ class Authorizer:
             return Verdict(False, "NoResponse")
         info = outcome.payload["idTokenInfo"]
         status = str(info["status"])
+        if self.cache is not None:
+            self.cache.store(token, info)
         accepted = status == "Accepted" or self._faults.active(F.AUTHORIZE_IGNORED)
         log.info("idToken %s: %s", token.get("idToken"), status)
         return Verdict(accepted, status, info.get("groupIdToken"))
+
+    def _unknown(self, token: dict[str, Any]) -> bool:
+        """Neither in the local list nor in the cache (C15)."""
+        listed = self.local_list is not None and self.local_list.lookup(token) is not None
+        return not listed and not (self.cache is not None and self.cache.knows(token))
+
+    def _local_verdict(self, token: dict[str, Any]) -> Verdict | None:
+        """The local list first, then the cache (C13.FR.01/C14.FR.01); None when the CSMS has to decide."""
+        online = self._online()
+        found = self.local_list.decide(token, online) if self.local_list is not None else None
+        if found is None and self.cache is not None:
+            found = self.cache.decide(token, online)
+        if found is None:
+            return None
+        accepted, info = found
+        log.info("idToken %s: %s locally (list or cache)", token.get("idToken"), info.get("status"))
+        return Verdict(accepted, str(info.get("status")), info.get("groupIdToken"))
 
     def present(self, evse: Evse, token: dict[str, Any]) -> None:
         """A driver holds `token` to the reader of `evse`."""
@@ -114,14 +144,36 @@ class Authorizer:
             evse.authorizing = False
         if not verdict.accepted:
             return
+        if self._is_master_pass(verdict.group_id):
+            self._master_pass(token)
+            return
         auth = evse.auth
         if auth is not None:
             # Another driver's token: it may stop the session only as a member of the same group (C01.FR.03).
-            if verdict.group_id is not None and verdict.group_id == auth.group_id:
+            same_group = verdict.group_id is not None and verdict.group_id == auth.group_id
+            same_group = same_group and not self._faults.active(F.GROUP_STOP_IGNORED)
+            if same_group or self._faults.active(F.OTHER_TOKEN_STOPS):
                 self._stop_or_withdraw(evse, token)
             return
         if self._admitted(evse, token, verdict.group_id):
             self.grant(evse, token, verdict.group_id, trigger="Authorized")
+
+    def _is_master_pass(self, group_id: dict[str, Any] | None) -> bool:
+        master = self._dm.value(dmc.MASTER_PASS_GROUP_ID)
+        if not master or group_id is None or self._faults.active(F.MASTER_PASS_IGNORED):
+            return False
+        return group_id.get("idToken") == master
+
+    def _master_pass(self, token: dict[str, Any]) -> None:
+        """C16.FR.02: without a user interface the master pass stops every transaction; it starts none (FR.03)."""
+        for evse in self.evses:
+            if evse.tx is None:
+                continue
+            evse.auth = None
+            evse.tx.stopped_reason_hint = "MasterPass"
+            self._engine.evaluate(
+                evse, "StopAuthorized", stopped_reason="MasterPass", force_update=True, id_token=token
+            )
 
     def grant(
         self,
@@ -207,7 +259,11 @@ class Authorizer:
             return "Accepted", None
 
         def stop() -> None:
+            # A remote stop withdraws the authorization (E06): the transaction ends at once when a TxStopPoint
+            # depends on it, otherwise (EVConnected only) when the EV leaves, still stoppedReason Remote.
             if evse.tx is not None and evse.tx.id == transaction_id:
-                self._engine.end(evse, "RemoteStop", "Remote")
+                evse.tx.stopped_reason_hint = "Remote"
+                evse.auth = None
+                self._engine.evaluate(evse, "RemoteStop", stopped_reason="Remote", force_update=True)
 
         return "Accepted", stop

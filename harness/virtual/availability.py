@@ -86,6 +86,8 @@ class Availability:
         connector = evse.connector(connector_id) if evse is not None and connector_id is not None else None
         if connector_id is not None and connector is None:
             return "Rejected", None
+        if self._faults.active(F.AVAILABILITY_SAME_STATE_REJECTED) and self._requested(evse, connector) == operative:
+            return "Rejected", None
         if self._faults.active(F.AVAILABILITY_NOT_APPLIED):
             return "Accepted", None
         if evse is None:
@@ -110,7 +112,25 @@ class Availability:
             for each in affected:
                 self.apply(each, silent=silent)
 
+        if self._faults.active(F.AVAILABILITY_NOT_SCHEDULED):
+            scheduled = False
         return ("Scheduled" if scheduled else "Accepted"), apply_all
+
+    def _requested(self, evse: Evse | None, connector: Connector | None) -> bool:
+        """What the CSMS last asked of the addressed component (G03/G04: asking again is still Accepted)."""
+        if evse is None:
+            return self.station_operative
+        return evse.requested_operative if connector is None else connector.requested_operative
+
+    def powered_down(self) -> None:
+        """G03.FR.08/G04.FR.09: the requested states are persistent; only the fault forgets them on a reboot."""
+        if not self._faults.active(F.AVAILABILITY_LOST_ON_REBOOT):
+            return
+        self.station_operative = True
+        for evse in self._evses:
+            evse.requested_operative = True
+            for connector in evse.connectors:
+                connector.requested_operative = True
 
     def _would_change(self, evse: Evse) -> bool:
         return any(

@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--csms-ca", type=Path, metavar="PEM", help="CSMS root CA to trust (wss://, profiles 2 and 3)")
     parser.add_argument("--client-cert", type=Path, metavar="PEM", help="station certificate chain (profile 3)")
     parser.add_argument("--client-key", type=Path, metavar="PEM", help="its private key (profile 3)")
+    parser.add_argument("--manufacturer-root", type=Path, metavar="PEM", help="CA that signs firmware signing certs")
     parser.add_argument("--subprotocol", default="ocpp2.0.1", help="WebSocket subprotocol (default %(default)s)")
     parser.add_argument("--evses", type=int, default=1, help="number of EVSEs, one connector each (default 1)")
     parser.add_argument("--control-host", default="127.0.0.1", help="control API bind address (default %(default)s)")
@@ -258,6 +259,6 @@ def main(argv: list[str] | None = None) -> int:
         tls = StationTls(args.csms_ca, args.client_cert, args.client_key) if args.csms_ca is not None else None
         config = StationConfig(
             args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names),
-            secc=secc, tls=tls,
+            secc=secc, tls=tls, manufacturer_root=args.manufacturer_root,
         )  # fmt: skip
         return asyncio.run(_serve(config, args))

@@ -75,6 +75,7 @@ class Link:
         tls: ssl.SSLContext | None = None,
         on_refused: Callable[[BaseException], None] | None = None,
         basic_user: str | None = None,
+        flat_backoff: bool = False,
     ) -> None:
         """`tls` for wss:// (profiles 2 and 3); `on_refused` hears every failed attempt (security events)."""
         self._targets = [Target(url, tls)]
@@ -86,6 +87,7 @@ class Link:
         self._dm = dm
         self._on_refused = on_refused
         self._basic_user = basic_user or identity  # Part 4: the user name is the station identity
+        self._flat_backoff = flat_backoff  # the reconnect-backoff-flat fault: the wait never doubles
         self._ws: ClientConnection | None = None
         self._wake = asyncio.Event()
         self._planned_delay: float | None = 0.0  # the very first attempt is immediate
@@ -122,7 +124,7 @@ class Link:
             log.info("falling back to network configuration slot %d", self.slot)
 
     def _backoff_s(self, failures: int) -> float:
-        doublings = min(failures - 1, self._dm.get_int(dmc.RETRY_REPEAT_TIMES))
+        doublings = 0 if self._flat_backoff else min(failures - 1, self._dm.get_int(dmc.RETRY_REPEAT_TIMES))
         wait = self._dm.get_int(dmc.RETRY_WAIT_MINIMUM) * 2**doublings
         jitter = random.uniform(0, self._dm.get_int(dmc.RETRY_RANDOM_RANGE))
         return min(float(wait) + jitter, MAX_BACKOFF_S)

@@ -238,6 +238,14 @@ class DeviceModel:
             for listener in self._listeners:
                 listener(spec.key)
 
+    def lookup(self, component: ComponentRef, variable: dict[str, Any]) -> tuple[str, VariableSpec | None]:
+        """("Accepted", spec) for a known variable, else ("UnknownComponent" | "UnknownVariable", None)."""
+        return self._lookup(component, variable)
+
+    def has_component_named(self, name: str) -> bool:
+        """Whether any instance or EVSE scope of a component of this name exists."""
+        return any(index[0] == name.lower() for index in self._components)
+
     def _lookup(self, component: ComponentRef, variable: dict[str, Any]) -> tuple[str, VariableSpec | None]:
         wanted = VariableKey(component, variable["name"], variable.get("instance"))
         spec = self._by_index.get(wanted.index())
@@ -311,7 +319,8 @@ class DeviceModel:
         if readonly and not self._faults.active(F.SETVARIABLES_READONLY_ACCEPTED):
             return "Rejected"
         if value_problem(spec, value) is not None:
-            return "Rejected"
+            # The fault answers as if it took the value but keeps the old one (a stored bad value would break it).
+            return "Accepted" if self._faults.active(F.SETVARIABLES_NO_TYPE_CHECK) else "Rejected"
         guard = self._guards.get(spec.key)
         verdict = guard(value) if guard is not None else None
         if verdict == "Rejected":
@@ -324,6 +333,13 @@ class DeviceModel:
         """ReportData entries for GetBaseReport (B07): Full, Configuration (writable) or Summary inventory."""
         chosen = [spec for spec in self._specs if _in_report(spec, base)]
         return [self._report_entry(spec) for spec in chosen]
+
+    def custom_report(self, select: Callable[[VariableSpec], bool]) -> list[dict[str, Any]]:
+        """ReportData entries for GetReport (B08): the variables `select` picks, in catalogue order."""
+        return [self._report_entry(spec) for spec in self._specs if select(spec)]
+
+    def specs(self) -> list[VariableSpec]:
+        return list(self._specs)
 
     def _report_entry(self, spec: VariableSpec) -> dict[str, Any]:
         attribute: dict[str, Any] = {
@@ -343,6 +359,12 @@ class DeviceModel:
             characteristics["maxLimit"] = spec.max_limit
         if spec.values:
             characteristics["valuesList"] = ",".join(spec.values)
+        if self._faults.active(F.REPORT_WITHOUT_CHARACTERISTICS):
+            return {
+                "component": spec.key.component.to_json(),
+                "variable": spec.key.variable_json(),
+                "variableAttribute": [attribute],
+            }
         return {
             "component": spec.key.component.to_json(),
             "variable": spec.key.variable_json(),

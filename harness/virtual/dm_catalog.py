@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.virtual import display_messages as dm
 from harness.virtual.device_model import VariableKey, VariableSpec, key
 
 MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")
@@ -117,7 +118,7 @@ def _communication() -> list[VariableSpec]:
             key("OCPPCommCtrlr", "FileTransferProtocols"),
             "MemberList",
             "ReadOnly",
-            "HTTPS",
+            "HTTP",  # the firmware download and log upload speak plain HTTP (harness/virtual/http_transfer.py)
             values=("HTTP", "HTTPS", "FTP", "FTPS", "SFTP"),
         ),
         _boolean(key("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"), True, mutability="ReadOnly"),
@@ -130,8 +131,6 @@ def _authorization() -> list[VariableSpec]:
         _boolean(AUTHORIZE_REMOTE_START, True),
         _boolean(key("AuthCtrlr", "LocalAuthorizeOffline"), True),
         _boolean(key("AuthCtrlr", "LocalPreAuthorize"), False),
-        # There is no authorization cache, so it can only be reported and set as disabled.
-        _boolean(key("AuthCacheCtrlr", "Enabled"), False, values=("false",)),
     ]
 
 
@@ -259,12 +258,107 @@ RESERVATION_ENABLED = key("ReservationCtrlr", "Enabled")
 RESERVATION_NON_EVSE_SPECIFIC = key("ReservationCtrlr", "NonEvseSpecific")
 
 
+DISPLAY_MESSAGES = key("DisplayMessageCtrlr", "DisplayMessages")
+
+
+def _display() -> list[VariableSpec]:
+    """O01-O06: the message store's size and what the display supports (harness/virtual/display_messages.py)."""
+    return [
+        _boolean(key("DisplayMessageCtrlr", "Available"), True, mutability="ReadOnly"),
+        _boolean(key("DisplayMessageCtrlr", "Enabled"), True),
+        VariableSpec(DISPLAY_MESSAGES, "integer", "ReadOnly", max_limit=dm.MAX_MESSAGES, dynamic=True),
+        _readonly(key("DisplayMessageCtrlr", "PersonalMessageSize"), "integer", "0"),
+        _supported("SupportedFormats", dm.SUPPORTED_FORMATS),
+        _supported("SupportedPriorities", dm.SUPPORTED_PRIORITIES),
+        # Part 5 §5 puts TariffCostCtrlr beside DisplayMessageCtrlr in Advanced UI; its required texts are plain.
+        VariableSpec(key("TariffCostCtrlr", "Currency"), "string", "ReadWrite", "EUR"),
+        VariableSpec(key("TariffCostCtrlr", "TariffFallbackMessage"), "string", "ReadWrite", "See the price list"),
+        VariableSpec(key("TariffCostCtrlr", "TotalCostFallbackMessage"), "string", "ReadWrite", "Cost unknown"),
+    ]
+
+
+def _provisioning_extras() -> list[VariableSpec]:
+    """Required variables B07's inventories look for that no behaviour reads (TC_B_11_CS sets the date one)."""
+    return [
+        VariableSpec(key("ClockCtrlr", "NextTimeOffsetTransitionDateTime"), "dateTime", "ReadWrite",
+                     "2026-10-25T01:00:00Z"),
+        _boolean(key("ISO15118Ctrlr", "ContractValidationOffline"), True),
+        # Required by Part 2 for Advanced Device Management; the same limits as the other requests' here.
+        _integer(key("MonitoringCtrlr", "ItemsPerMessage", "SetVariableMonitoring"), 50, 1, 50, mutability="ReadOnly"),
+        _integer(key("MonitoringCtrlr", "BytesPerMessage", "SetVariableMonitoring"), 65000, 1, 65000,
+                 mutability="ReadOnly"),
+    ]  # fmt: skip
+
+
+def _supported(name: str, values: tuple[str, ...]) -> VariableSpec:
+    return VariableSpec(key("DisplayMessageCtrlr", name), "MemberList", "ReadOnly", ",".join(values), values=values)
+
+
 def _reservation() -> list[VariableSpec]:
     """H01: reservations are offered, switched on, and may name no EVSE; the last two the CSMS may change."""
     return [
         _boolean(RESERVATION_AVAILABLE, True, mutability="ReadOnly"),
         _boolean(RESERVATION_ENABLED, True),
         _boolean(RESERVATION_NON_EVSE_SPECIFIC, True),
+    ]
+
+
+LOCAL_PRE_AUTHORIZE = key("AuthCtrlr", "LocalPreAuthorize")
+LOCAL_AUTHORIZE_OFFLINE = key("AuthCtrlr", "LocalAuthorizeOffline")
+LOCAL_LIST_ENABLED = key("LocalAuthListCtrlr", "Enabled")
+LOCAL_LIST_ENTRIES = key("LocalAuthListCtrlr", "Entries")
+LOCAL_LIST_STORAGE = key("LocalAuthListCtrlr", "Storage")
+LOCAL_LIST_ITEMS_PER_MESSAGE = key("LocalAuthListCtrlr", "ItemsPerMessage")
+LOCAL_LIST_BYTES_PER_MESSAGE = key("LocalAuthListCtrlr", "BytesPerMessage")
+LOCAL_LIST_DISABLE_POST_AUTHORIZE = key("LocalAuthListCtrlr", "DisablePostAuthorize")
+MAX_LOCAL_LIST_ENTRIES = 100
+MAX_LOCAL_LIST_STORAGE = 64000
+
+
+def _local_auth_list() -> list[VariableSpec]:
+    """D01/D02, C13/C14: a local list of up to 100 idTokens, switched on by the CSMS (LA-1, LA-3)."""
+    return [
+        _boolean(key("LocalAuthListCtrlr", "Available"), True, mutability="ReadOnly"),
+        _boolean(LOCAL_LIST_ENABLED, True),
+        VariableSpec(
+            LOCAL_LIST_ENTRIES, "integer", "ReadOnly", min_limit=0, max_limit=MAX_LOCAL_LIST_ENTRIES, dynamic=True
+        ),
+        VariableSpec(
+            LOCAL_LIST_STORAGE, "integer", "ReadOnly", min_limit=0, max_limit=MAX_LOCAL_LIST_STORAGE, dynamic=True
+        ),
+        _integer(LOCAL_LIST_ITEMS_PER_MESSAGE, 50, 1, 50, mutability="ReadOnly"),
+        _integer(LOCAL_LIST_BYTES_PER_MESSAGE, 65000, 1, 65000, mutability="ReadOnly"),
+        _boolean(LOCAL_LIST_DISABLE_POST_AUTHORIZE, False),
+    ]
+
+
+AUTH_CACHE_ENABLED = key("AuthCacheCtrlr", "Enabled")
+AUTH_CACHE_LIFETIME = key("AuthCacheCtrlr", "LifeTime")
+AUTH_CACHE_STORAGE = key("AuthCacheCtrlr", "Storage")
+AUTH_CACHE_DISABLE_POST_AUTHORIZE = key("AuthCacheCtrlr", "DisablePostAuthorize")
+
+
+def _auth_cache() -> list[VariableSpec]:
+    """C10-C12 (C-49, C-53, C-59): off until the CSMS switches it on, so offline behaviour elsewhere is unchanged."""
+    return [
+        _boolean(key("AuthCacheCtrlr", "Available"), True, mutability="ReadOnly"),
+        _boolean(AUTH_CACHE_ENABLED, False),
+        _integer(AUTH_CACHE_LIFETIME, 86400, 1, 31536000, unit="s"),
+        VariableSpec(key("AuthCacheCtrlr", "Policy"), "OptionList", "ReadOnly", "LRU", values=("LRU",)),
+        VariableSpec(AUTH_CACHE_STORAGE, "integer", "ReadOnly", min_limit=0, max_limit=64000, dynamic=True),
+        _boolean(AUTH_CACHE_DISABLE_POST_AUTHORIZE, False),
+    ]
+
+
+MASTER_PASS_GROUP_ID = key("AuthCtrlr", "MasterPassGroupId")
+OFFLINE_TX_FOR_UNKNOWN_ID = key("AuthCtrlr", "OfflineTxForUnknownIdEnabled")
+
+
+def _master_pass() -> list[VariableSpec]:
+    """C16 without a user interface (C-08): empty until the CSMS names the master pass group. C15 (C-02): off."""
+    return [
+        VariableSpec(MASTER_PASS_GROUP_ID, "string", "ReadWrite", "", max_limit=36),
+        _boolean(OFFLINE_TX_FOR_UNKNOWN_ID, False),
     ]
 
 
@@ -285,8 +379,13 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         + _certificates()
         # >>> CERTIFICATES (block M): add above this line
         # >>> REMOTE CONTROL (blocks F, P): add above this line
+        + _local_auth_list()
+        + _auth_cache()
+        + _master_pass()
         # >>> AUTHORIZATION (blocks C, D): add above this line
         # >>> TRANSACTIONS (blocks E, G, J): add above this line
         # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+        + _display()
+        + _provisioning_extras()
         # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
     )

@@ -155,9 +155,67 @@ TRIGGER_UNKNOWN_MESSAGE_ACCEPTED = "trigger-unknown-message-accepted"
 DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED = "data-transfer-unknown-vendor-accepted"
 CUSTOM_DATA_REJECTED = "custom-data-rejected"
 # >>> REMOTE CONTROL (blocks F, P): add above this line
+LOCAL_LIST_VERSION_ZERO = "local-list-version-zero"
+LOCAL_LIST_ACCEPTS_OLD_VERSION = "local-list-accepts-old-version"
+LOCAL_LIST_ENABLED_IGNORED = "local-list-enabled-ignored"
+LOCAL_LIST_NOT_USED = "local-list-not-used"
+LOCAL_LIST_NO_POST_AUTHORIZE = "local-list-no-post-authorize"
+OTHER_TOKEN_STOPS = "other-token-stops"
+GROUP_STOP_IGNORED = "group-stop-ignored"
+AUTH_CACHE_NOT_USED = "auth-cache-not-used"
+AUTH_CACHE_NO_POST_AUTHORIZE = "auth-cache-no-post-authorize"
+AUTH_CACHE_ALWAYS_PREAUTHORIZES = "auth-cache-always-preauthorizes"
+AUTH_CACHE_NEVER_EXPIRES = "auth-cache-never-expires"
+CLEAR_CACHE_IGNORED = "clear-cache-ignored"
+AUTH_CACHE_IGNORES_TRANSACTION_RESPONSE = "auth-cache-ignores-transaction-response"
+MASTER_PASS_IGNORED = "master-pass-ignored"
 # >>> AUTHORIZATION (blocks C, D): add above this line
+AVAILABILITY_SAME_STATE_REJECTED = "availability-same-state-rejected"
+AVAILABILITY_NOT_SCHEDULED = "availability-not-scheduled"
+AVAILABILITY_LOST_ON_REBOOT = "availability-lost-on-reboot"
+TRANSACTION_STATUS_UNSUPPORTED = "transaction-status-unsupported"
+TRANSACTION_STATUS_NEVER_ONGOING = "transaction-status-never-ongoing"
+TX_ENDED_SAMPLES_DROPPED = "tx-ended-samples-dropped"
+TX_START_POINT_IGNORED = "tx-start-point-ignored"
+STOPPED_REASON_ALWAYS_OTHER = "stopped-reason-always-other"
+OFFLINE_FLAG_MISSING = "offline-flag-missing"
+ALIGNED_SEND_DURING_IDLE_IGNORED = "aligned-send-during-idle-ignored"
+TX_EVENT_ERROR_NOT_RETRIED = "tx-event-error-not-retried"
 # >>> TRANSACTIONS (blocks E, G, J): add above this line
+FIRMWARE_SIGNATURE_NOT_VERIFIED = "firmware-signature-not-verified"
+FIRMWARE_SIGNER_NOT_CHECKED = "firmware-signing-certificate-not-checked"
+FIRMWARE_SCHEDULE_IGNORED = "firmware-schedule-ignored"
+FIRMWARE_UPDATED_EVENT_MISSING = "firmware-updated-event-missing"
+FIRMWARE_DOWNLOAD_FAILURE_UNREPORTED = "firmware-download-failure-unreported"
+LOG_STATUS_WRONG_REQUEST_ID = "log-status-wrong-request-id"
+MONITOR_REQUEST_UNCHECKED = "monitor-request-unchecked"
+MONITOR_DUPLICATE_IGNORES_SEVERITY = "monitor-duplicate-ignores-severity"
+MONITOR_CLEAR_ALWAYS_ACCEPTED = "monitor-clear-always-accepted"
+MONITORING_LEVEL_UNCHECKED = "monitoring-level-unchecked"
+MONITOR_REPORT_WRONG_REQUEST_ID = "monitor-report-wrong-request-id"
+MONITORING_BASE_HARDWIRED_REJECTED = "monitoring-base-hardwired-rejected"
+MONITOR_ID_NOT_REPLACED = "monitor-id-not-replaced"
+MONITOR_EVENTS_IGNORE_LEVEL = "monitor-events-ignore-level"
+MONITOR_DELTA_SILENT = "monitor-delta-silent"
+MONITOR_PERIODIC_HALF_RATE = "monitor-periodic-half-rate"
+FIRMWARE_UPDATE_NOT_CANCELLED = "firmware-update-not-cancelled"
+CUSTOMER_INFORMATION_REJECTED = "customer-information-rejected"
 # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+DISPLAY_MESSAGE_OPTIONS_UNCHECKED = "display-message-options-unchecked"
+DISPLAY_MESSAGE_FILTERS_IGNORED = "display-message-filters-ignored"
+DISPLAY_MESSAGES_UNKNOWN_ACCEPTED = "display-messages-unknown-accepted"
+DISPLAY_MESSAGE_CLEAR_IGNORED = "display-message-clear-ignored"
+DISPLAY_MESSAGES_VOLATILE = "display-messages-volatile"
+DISPLAY_MESSAGE_REPORT_TRUNCATED = "display-message-report-truncated"
+DISPLAY_MESSAGE_NOT_REPLACED = "display-message-not-replaced"
+SETVARIABLES_NO_TYPE_CHECK = "setvariables-no-type-check"
+REPORT_WITHOUT_CHARACTERISTICS = "report-without-characteristics"
+REJECTED_STATION_SERVES_REQUESTS = "rejected-station-serves-requests"
+RESET_EVSE_ACCEPTED = "reset-evse-accepted"
+CUSTOM_REPORT_IGNORES_FILTERS = "custom-report-ignores-filters"
+OFFLINE_STATUS_NOT_REPORTED = "offline-status-not-reported"
+RECONNECT_BACKOFF_FLAT = "reconnect-backoff-flat"
+RESERVATION_LOST_ON_RESET = "reservation-lost-on-reset"
 # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
@@ -330,9 +388,67 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED, "DataTransfer for any vendorId is Accepted"),
     Fault(CUSTOM_DATA_REJECTED, "a CSMS request carrying customData is answered with CALLERROR FormatViolation"),
     # >>> REMOTE CONTROL (blocks F, P): add above this line
+    Fault(LOCAL_LIST_VERSION_ZERO, "GetLocalListVersion answers 0 whatever list is installed"),
+    Fault(LOCAL_LIST_ACCEPTS_OLD_VERSION, "a Differential SendLocalList with an outdated version is Accepted"),
+    Fault(LOCAL_LIST_ENABLED_IGNORED, "the local list stays in use (and its version reported) when disabled"),
+    Fault(LOCAL_LIST_NOT_USED, "idTokens in the local list are still sent to the CSMS in an AuthorizeRequest"),
+    Fault(LOCAL_LIST_NO_POST_AUTHORIZE, "a local-list idToken that is not Accepted is refused without asking the CSMS"),
+    Fault(OTHER_TOKEN_STOPS, "any Accepted idToken stops a transaction, whatever its group"),
+    Fault(GROUP_STOP_IGNORED, "an idToken of the same GroupId as the one that started cannot stop the transaction"),
+    Fault(AUTH_CACHE_NOT_USED, "idTokens Accepted in the authorization cache are still sent in an AuthorizeRequest"),
+    Fault(AUTH_CACHE_NO_POST_AUTHORIZE, "a cached idToken that is not Accepted is refused without asking the CSMS"),
+    Fault(AUTH_CACHE_ALWAYS_PREAUTHORIZES, "cached Accepted idTokens skip Authorize even with LocalPreAuthorize false"),
+    Fault(AUTH_CACHE_NEVER_EXPIRES, "authorization cache entries outlive AuthCacheCtrlr.LifeTime"),
+    Fault(CLEAR_CACHE_IGNORED, "ClearCache is Accepted but empties nothing, even while the cache is disabled"),
+    Fault(AUTH_CACHE_IGNORES_TRANSACTION_RESPONSE, "a TransactionEventResponse idTokenInfo leaves the cache unchanged"),
+    Fault(MASTER_PASS_IGNORED, "an idToken of the MasterPassGroupId is treated like any other idToken"),
     # >>> AUTHORIZATION (blocks C, D): add above this line
+    Fault(AVAILABILITY_SAME_STATE_REJECTED, "ChangeAvailability to the state already in force answers Rejected"),
+    Fault(AVAILABILITY_NOT_SCHEDULED, "ChangeAvailability during a transaction answers Accepted, not Scheduled"),
+    Fault(AVAILABILITY_LOST_ON_REBOOT, "Inoperative requests live in volatile memory: a reboot makes all Operative"),
+    Fault(TRANSACTION_STATUS_UNSUPPORTED, "GetTransactionStatus is answered with CALLERROR NotSupported"),
+    Fault(TRANSACTION_STATUS_NEVER_ONGOING, "GetTransactionStatus never sets ongoingIndicator true"),
+    Fault(TX_ENDED_SAMPLES_DROPPED, "the Ended event carries only the Transaction.End value, no TxEnded samples"),
+    Fault(TX_START_POINT_IGNORED, "TxStartPoint is accepted but every transaction starts at PowerPathClosed"),
+    Fault(STOPPED_REASON_ALWAYS_OTHER, "every Ended TransactionEvent says stoppedReason Other"),
+    Fault(OFFLINE_FLAG_MISSING, "TransactionEvents queued while offline are delivered without offline true"),
+    Fault(ALIGNED_SEND_DURING_IDLE_IGNORED, "AlignedDataCtrlr.SendDuringIdle true still sends aligned data in a tx"),
+    Fault(TX_EVENT_ERROR_NOT_RETRIED, "a TransactionEvent answered with a CALLERROR is dropped, never sent again"),
     # >>> TRANSACTIONS (blocks E, G, J): add above this line
+    Fault(FIRMWARE_SIGNATURE_NOT_VERIFIED, "a downloaded firmware image is installed whatever its signature"),
+    Fault(FIRMWARE_SIGNER_NOT_CHECKED, "UpdateFirmware is accepted with any signing certificate, or none"),
+    Fault(FIRMWARE_SCHEDULE_IGNORED, "firmware is fetched and installed at once, ignoring retrieve/installDateTime"),
+    Fault(FIRMWARE_UPDATED_EVENT_MISSING, "no FirmwareUpdated security event after a firmware was installed"),
+    Fault(FIRMWARE_DOWNLOAD_FAILURE_UNREPORTED, "a failed firmware download is never reported: DownloadFailed missing"),
+    Fault(LOG_STATUS_WRONG_REQUEST_ID, "LogStatusNotification carries requestId 0 instead of the GetLog's"),
+    Fault(MONITOR_REQUEST_UNCHECKED, "SetVariableMonitoring accepts any monitor: unknown variable, bad value, twin"),
+    Fault(MONITOR_DUPLICATE_IGNORES_SEVERITY, "a second monitor of one type is a Duplicate whatever its severity"),
+    Fault(MONITOR_CLEAR_ALWAYS_ACCEPTED, "ClearVariableMonitoring answers Accepted for every id and removes nothing"),
+    Fault(MONITORING_LEVEL_UNCHECKED, "SetMonitoringLevel accepts severities outside 0-9"),
+    Fault(MONITOR_REPORT_WRONG_REQUEST_ID, "NotifyMonitoringReport carries requestId 0 instead of the request's"),
+    Fault(MONITORING_BASE_HARDWIRED_REJECTED, "SetMonitoringBase HardWiredOnly is rejected"),
+    Fault(MONITOR_ID_NOT_REPLACED, "SetVariableMonitoring with the id of a monitor adds a new one instead"),
+    Fault(MONITOR_EVENTS_IGNORE_LEVEL, "monitor events are sent whatever SetMonitoringLevel set"),
+    Fault(MONITOR_DELTA_SILENT, "Delta monitors never raise a NotifyEvent"),
+    Fault(MONITOR_PERIODIC_HALF_RATE, "Periodic monitors raise their NotifyEvent every two intervals"),
+    Fault(FIRMWARE_UPDATE_NOT_CANCELLED, "a new UpdateFirmware during an update is Rejected, though C-60 is claimed"),
+    Fault(CUSTOMER_INFORMATION_REJECTED, "every CustomerInformation request is answered Rejected"),
     # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+    Fault(DISPLAY_MESSAGE_OPTIONS_UNCHECKED, "SetDisplayMessage accepts any priority, state, format, transactionId"),
+    Fault(DISPLAY_MESSAGE_FILTERS_IGNORED, "GetDisplayMessages reports every message whatever id, priority, state"),
+    Fault(DISPLAY_MESSAGES_UNKNOWN_ACCEPTED, "GetDisplayMessages is Accepted (empty report) when nothing matches"),
+    Fault(DISPLAY_MESSAGE_CLEAR_IGNORED, "ClearDisplayMessage is Accepted for any id but removes nothing"),
+    Fault(DISPLAY_MESSAGES_VOLATILE, "display messages are lost at every reboot"),
+    Fault(DISPLAY_MESSAGE_REPORT_TRUNCATED, "NotifyDisplayMessages reports only the first matching message"),
+    Fault(DISPLAY_MESSAGE_NOT_REPLACED, "SetDisplayMessage with a known id is Accepted but the old message stays"),
+    Fault(SETVARIABLES_NO_TYPE_CHECK, "a SetVariables value of the wrong data type is Accepted (and ignored)"),
+    Fault(REPORT_WITHOUT_CHARACTERISTICS, "NotifyReport entries of a base report carry no variableCharacteristics"),
+    Fault(REJECTED_STATION_SERVES_REQUESTS, "after a Rejected boot the station still answers CSMS requests normally"),
+    Fault(RESET_EVSE_ACCEPTED, "a Reset for one EVSE is Accepted although the station cannot reset an EVSE alone"),
+    Fault(CUSTOM_REPORT_IGNORES_FILTERS, "GetReport is Accepted and reports every variable whatever it asked for"),
+    Fault(OFFLINE_STATUS_NOT_REPORTED, "connector changes made while offline are not reported after reconnecting"),
+    Fault(RECONNECT_BACKOFF_FLAT, "every reconnect waits RetryBackOffWaitMinimum; the wait never doubles"),
+    Fault(RESERVATION_LOST_ON_RESET, "a Reset forgets every reservation (they live in volatile memory)"),
     # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 )
 

@@ -13,7 +13,9 @@ from harness.virtual.connector_lock import unlock_connector
 from harness.virtual.data_transfer import carries_custom_data, data_transfer
 from harness.virtual.device_model import VariableKey
 from harness.virtual.metering import meter_value
+from harness.virtual.reports import CustomReports
 from harness.virtual.rpc import Reply
+from harness.virtual.transaction_status import transaction_status
 
 if TYPE_CHECKING:
     from harness.virtual.evse import Evse
@@ -57,15 +59,34 @@ class CsmsRequests:
             "UnlockConnector": self.unlock_connector,
             "DataTransfer": lambda p: Reply(data_transfer(p, self._station.faults)),
             # >>> REMOTE CONTROL (blocks F, P): add above this line
+            "SendLocalList": self.send_local_list,
+            "GetLocalListVersion": lambda p: Reply(self._station.local_list.version()),
+            "ClearCache": lambda p: Reply(self._station.auth_cache.clear()),
             # >>> AUTHORIZATION (blocks C, D): add above this line
+            "GetTransactionStatus": lambda p: transaction_status(
+                p, self._station.evses, self._station.outbox, self._station.faults
+            ),
             # >>> TRANSACTIONS (blocks E, G, J): add above this line
+            "UpdateFirmware": lambda p: self._station.firmware.request(p),
+            "GetLog": lambda p: self._station.logs.request(p),
+            "SetVariableMonitoring": lambda p: self._station.monitoring.set_variable_monitoring(p),
+            "ClearVariableMonitoring": lambda p: self._station.monitoring.clear_variable_monitoring(p),
+            "SetMonitoringBase": lambda p: self._station.monitoring.set_monitoring_base(p),
+            "SetMonitoringLevel": lambda p: self._station.monitoring.set_monitoring_level(p),
+            "GetMonitoringReport": lambda p: self._station.monitoring.get_monitoring_report(p),
+            "CustomerInformation": lambda p: self._station.customer.request(p),
             # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
+            "SetDisplayMessage": lambda p: self._station.display.set(p),
+            "GetDisplayMessages": lambda p: self._station.display.get(p),
+            "ClearDisplayMessage": lambda p: self._station.display.clear(p),
+            "GetReport": CustomReports(station.dm, station.outbox, station.clock.stamp, station.faults).get_report,
             # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
         }
 
     async def handle(self, action: str, payload: dict[str, Any]) -> Reply:
         """Entry point for the RPC layer; the payload is already schema-valid."""
-        if self._station.boot.registration == "Rejected":
+        rejected = self._station.boot.registration == "Rejected"
+        if rejected and not self._station.faults.active(F.REJECTED_STATION_SERVES_REQUESTS):
             # B03.FR.08 / TC_B_30_CS: a Rejected station does not act on CSMS requests.
             return Reply(error=("SecurityError", "the station is not accepted by the CSMS"))
         route = self._routes.get(action)
@@ -124,6 +145,8 @@ class CsmsRequests:
 
     def reset(self, payload: dict[str, Any]) -> Reply:
         station = self._station
+        if "evseId" in payload and station.faults.active(F.RESET_EVSE_ACCEPTED):
+            return Reply({"status": "Accepted"})
         if "evseId" in payload:
             # Resetting a single EVSE is not offered (EVSE.AllowReset is not implemented).
             return Reply({"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}})
@@ -136,6 +159,11 @@ class CsmsRequests:
             station.reset_scheduled = True
             return Reply({"status": "Scheduled"})
         return Reply({"status": "Accepted"}, then=lambda: station.spawn(station.reset_now()))
+
+    def send_local_list(self, payload: dict[str, Any]) -> Reply:
+        local_list = self._station.local_list
+        refusal = local_list.too_big(payload)
+        return Reply(error=refusal) if refusal is not None else Reply(local_list.send(payload))
 
     def unlock_connector(self, payload: dict[str, Any]) -> Reply:
         return Reply({"status": unlock_connector(self._station.evses, payload, self._station.faults)})

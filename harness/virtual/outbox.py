@@ -31,6 +31,7 @@ class Outgoing:
     persistent: bool
     future: asyncio.Future[Outcome]
     attempts: int = 0
+    on_the_wire: bool = False  # sent, its answer not processed yet: no longer waiting in the queue (E14)
 
 
 class Outbox:
@@ -41,6 +42,7 @@ class Outbox:
         self._changed = asyncio.Event()
         self._attempts = attempts
         self._attempt_interval_s = attempt_interval_s
+        self.retry_on_error = True
 
     def put(self, action: str, payload: dict[str, Any], *, persistent: bool = False) -> asyncio.Future[Outcome]:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -98,10 +100,14 @@ class Outbox:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), IDLE_WAIT_S)
                 continue
+            item.on_the_wire = True
             outcome = await rpc.call(item.action, item.payload)
+            item.on_the_wire = False
             if outcome.kind == "lost":
                 return
-            if outcome.kind == "timeout" and item.persistent and item in self._items:
+            # E13: a TransactionEvent without a usable answer (none, or a CALLERROR: TC_E_50_CS) is sent again.
+            retried = ("timeout", "error") if self.retry_on_error else ("timeout",)
+            if outcome.kind in retried and item.persistent and item in self._items:
                 item.attempts += 1
                 if item.attempts < self._attempts():
                     # E13: retry a TransactionEvent, waiting longer each attempt.

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
@@ -14,17 +15,24 @@ from websockets.asyncio.client import ClientConnection
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
 from harness.virtual.aligned import AlignedSampler
+from harness.virtual.auth_cache import AuthCache
 from harness.virtual.authorization import Authorizer
 from harness.virtual.availability import Availability
 from harness.virtual.boot import BootController
 from harness.virtual.certificates import CertificateStore, factory_for
 from harness.virtual.clock import Clock
 from harness.virtual.connection import Link, Target
+from harness.virtual.customer import CustomerInformation
 from harness.virtual.device_model import DeviceModel, VariableKey
+from harness.virtual.display_messages import DisplayMessages
 from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.evse import Evse, make_evses
 from harness.virtual.faults import FaultSet
+from harness.virtual.firmware import FirmwareUpdater
 from harness.virtual.handlers import CsmsRequests
+from harness.virtual.local_list import LocalAuthList
+from harness.virtual.logs import LogUploads
+from harness.virtual.monitoring import Monitoring
 from harness.virtual.network_profiles import ConnectionProfile, NetworkProfiles
 from harness.virtual.outbox import Outbox
 from harness.virtual.plant import GridSupport, Plant
@@ -60,6 +68,7 @@ class StationConfig:
     grid_support: GridSupport = field(default_factory=GridSupport)
     secc: SeccConfig | None = None  # ISO 15118-20 on the first EVSE; None: OCPP and basic charging only
     tls: StationTls | None = None  # security profiles 2 and 3 (wss://)
+    manufacturer_root: Path | None = None  # L01: the factory CA firmware signing certificates must chain to
 
 
 class Station:
@@ -82,6 +91,7 @@ class Station:
             attempts=lambda: self.dm.get_int(dmc.MESSAGE_ATTEMPTS_TX),
             attempt_interval_s=lambda: float(self.dm.get_int(dmc.MESSAGE_ATTEMPT_INTERVAL_TX)),
         )
+        self.outbox.retry_on_error = not self.faults.active(F.TX_EVENT_ERROR_NOT_RETRIED)
         self.boot = BootController(config.identity, self.dm, self.faults, self.outbox, self._after_boot)
         self.availability = Availability(self.evses, self.clock, self.faults, self.outbox)
         self.engine = TransactionEngine(
@@ -91,8 +101,22 @@ class Station:
             self.dm, self.clock, self.faults, self.outbox, self.engine, self._online, self.spawn
         )
         self.reservations = Reservations(self.dm, self.faults, self.outbox, self.evses, self.availability)
+        self.display = DisplayMessages(
+            self.faults, self.outbox, self.clock.epoch, lambda: {e.tx.id for e in self.evses if e.tx is not None}
+        )
         self.authorizer.gate = self.reservations
-        self.aligned = AlignedSampler(self.dm, self.clock, self.outbox, self.engine, self.evses, self._online)
+        self.local_list = LocalAuthList(self.dm, self.faults)
+        self.authorizer.local_list = self.local_list
+        self.dm.bind(dmc.LOCAL_LIST_ENTRIES, lambda: str(self.local_list.count()))
+        self.dm.bind(dmc.LOCAL_LIST_STORAGE, lambda: str(self.local_list.storage_bytes()))
+        self.auth_cache = AuthCache(self.dm, self.clock, self.faults)
+        self.authorizer.cache = self.auth_cache
+        self.authorizer.evses = self.evses
+        self.engine.on_id_token_info = self.auth_cache.store_from_transaction
+        self.dm.bind(dmc.AUTH_CACHE_STORAGE, lambda: str(self.auth_cache.storage_bytes()))
+        self.aligned = AlignedSampler(
+            self.dm, self.clock, self.outbox, self.engine, self.evses, self._online, self.faults
+        )
         self.smart_charging = SmartCharging(self.dm, self.clock, self.engine, self.evses, self.faults)
         self.secc = SeccServer(config.secc, StationSeccLink(self, self.evses[0]), self.faults) if config.secc else None
         self.certificates = CertificateStore(factory_for(config.tls, self.secc), self.faults)
@@ -100,6 +124,10 @@ class Station:
         self.v2g_renewal = V2gCertificateRenewal(
             self.certificates, self.outbox, self.faults, secc_id, config.identity.vendor, self.spawn
         )
+        self.firmware = FirmwareUpdater(self, config.manufacturer_root)
+        self.logs = LogUploads(self)
+        self.monitoring = Monitoring(self.dm, self.faults, self.outbox, self.clock)
+        self.customer = CustomerInformation(self)
         self.requests = CsmsRequests(self)
         self.network = NetworkProfiles(_first_connection_profile(config), self.faults)
         self.dm.bind(dmc.SECURITY_PROFILE, lambda: str(self.network.security_profile))
@@ -110,6 +138,7 @@ class Station:
             config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm,
             tls=tls, on_refused=self._connection_refused,
             basic_user=config.identity.serial if self.faults.active(F.BASIC_AUTH_WRONG_USER) else None,
+            flat_backoff=self.faults.active(F.RECONNECT_BACKOFF_FLAT),
         )  # fmt: skip
         self.certificates.on_csms_roots_changed = self._trust_installed_roots
         self._security_events: list[str] = []  # refusals to report once the CSMS accepts us again
@@ -131,6 +160,7 @@ class Station:
 
     def _bind_live_variables(self) -> None:
         self.dm.bind(dmc.CLOCK_DATETIME, self.clock.stamp)
+        self.dm.bind(dmc.DISPLAY_MESSAGES, lambda: str(self.display.count()))
         self.dm.bind(dmc.CERTIFICATE_ENTRIES, lambda: str(self.certificates.count()))
         self.dm.bind(
             dmc.STATION_AVAILABILITY, lambda: "Available" if self.availability.station_operative else "Unavailable"
@@ -224,6 +254,9 @@ class Station:
         since, self._offline_since = self._offline_since, None
         if since is None or self.boot.needs_boot:
             return
+        if self.faults.active(F.OFFLINE_STATUS_NOT_REPORTED):
+            self.outbox.drop_action("StatusNotification")  # the fault: changes made offline are never told
+            return
         if self.clock.monotonic() - since <= self.dm.get_int(dmc.OFFLINE_THRESHOLD):
             return
         for evse in self.evses:
@@ -241,8 +274,10 @@ class Station:
             await rpc.call_burst([*burst, ("SecurityEventNotification", security)])
             return
         await self.availability.report_all(rpc)
+        self.logs.security_event(security)
         await rpc.call("SecurityEventNotification", security)
         await self._report_refusals(rpc)
+        await self.firmware.after_boot(rpc.call)
 
     def _apply_network_priority(self) -> None:
         """B10: the boot after a new NetworkConfigurationPriority connects along it, first slot first."""
@@ -282,6 +317,7 @@ class Station:
                     self.engine.tick(evse, now)
                 self.aligned.tick(self.clock.epoch())
                 self.reservations.tick(self.clock.epoch())
+                self.monitoring.tick(self.clock.epoch())
             except Exception:  # the plant model must keep running whatever one step did
                 log.exception("tick failed")
 
@@ -309,6 +345,8 @@ class Station:
         self._cancel_tasks()
         self._apply_network_priority()
         self.smart_charging.powered_down()
+        self.availability.powered_down()
+        self.display.powered_down()
         self.reset_scheduled = False
         if self.secc is not None:
             self.secc.forget_sessions()  # the SECC restarts with the station: no connection, no paused session
@@ -332,6 +370,8 @@ class Station:
         for evse in self.evses:
             if evse.tx is not None:
                 self.engine.end(evse, "AbnormalCondition", "Reboot", offline=True)
+        if self.faults.active(F.RESERVATION_LOST_ON_RESET):
+            self.reservations.forget_all()
         self._power_down()
         for evse in self.evses:
             self.availability.apply(evse, silent=True)
@@ -361,6 +401,11 @@ class Station:
         self.smart_charging.forget_all()
         self.certificates.reset()
         self.reservations.forget_all()
+        self.firmware.forget()
+        self.monitoring.forget_all()
+        self.local_list.forget_all()
+        self.auth_cache.forget_all()
+        self.display.forget_all()
         self.availability.station_operative = True
         for evse in self.evses:
             evse.tx = None

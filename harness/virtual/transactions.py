@@ -49,6 +49,8 @@ class TransactionEngine:
         self._online = online
         self._on_ended = on_ended
         self._no_meter = faults.active(F.NO_METER_VALUES_IN_TRANSACTION)
+        # Who learns the idTokenInfo of a TransactionEventResponse (the authorization cache, C10.FR.05).
+        self.on_id_token_info: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
 
     def evaluate(
         self,
@@ -64,6 +66,8 @@ class TransactionEngine:
         tx = evse.tx
         if tx is None:
             starts = self._dm.get_list(dmc.TX_START_POINT)
+            if self._faults.active(F.TX_START_POINT_IGNORED):
+                starts = ["PowerPathClosed"]
             if not evse.session_closed and evse.operative and any(evse.holds(p) for p in starts):
                 self._start(evse, trigger)
             return
@@ -126,7 +130,7 @@ class TransactionEngine:
         evse.auth = None
         evse.evse_suspended = False
         self._follow_power_path(evse)
-        samples = list(tx.ended_samples)
+        samples = [] if self._faults.active(F.TX_ENDED_SAMPLES_DROPPED) else list(tx.ended_samples)
         final = self._sample(evse, dmc.TX_ENDED_MEASURANDS, "Transaction.End")
         if final:
             samples.append(final)
@@ -134,7 +138,9 @@ class TransactionEngine:
             evse,
             "Ended",
             trigger,
-            stopped_reason=tx.stopped_reason_hint or stopped_reason,
+            stopped_reason="Other"
+            if self._faults.active(F.STOPPED_REASON_ALWAYS_OTHER)
+            else (tx.stopped_reason_hint or stopped_reason),
             meter_values=samples,
             id_token=id_token,
             offline=offline,
@@ -182,7 +188,7 @@ class TransactionEngine:
             "seqNo": self._next_seq(tx),
             "transactionInfo": info,
         }
-        if offline or not self._online():
+        if (offline or not self._online()) and not self._faults.active(F.OFFLINE_FLAG_MISSING):
             payload["offline"] = True
         token = id_token
         if token is None and auth is not None and not auth.token_reported:
@@ -195,7 +201,8 @@ class TransactionEngine:
         if meter_values and not self._no_meter:
             payload["meterValue"] = meter_values
         future = self._outbox.put("TransactionEvent", payload, persistent=True)
-        future.add_done_callback(lambda done: self._on_response(evse, tx.id, done))
+        token = payload.get("idToken")
+        future.add_done_callback(lambda done: self._on_response(evse, tx.id, done, token))
 
     @staticmethod
     def _add_evse(evse: Evse, tx: Transaction, event_type: str, payload: dict[str, Any]) -> None:
@@ -214,11 +221,13 @@ class TransactionEngine:
         tx.events_sent += 1
         return seq_no
 
-    def _on_response(self, evse: Evse, tx_id: str, done: asyncio.Future[Outcome]) -> None:
+    def _on_response(self, evse: Evse, tx_id: str, done: asyncio.Future[Outcome], token: dict[str, Any] | None) -> None:
         """A TransactionEventResponse whose idTokenInfo is not Accepted deauthorizes the transaction (E05)."""
         if done.cancelled() or not done.result().ok:
             return
         info = done.result().payload.get("idTokenInfo")
+        if info and token is not None and self.on_id_token_info is not None:
+            self.on_id_token_info(token, info)
         if not info or info.get("status") == "Accepted" or evse.tx is None or evse.tx.id != tx_id:
             return
         log.info("transaction %s deauthorized by the CSMS (%s)", tx_id, info.get("status"))

@@ -37,6 +37,8 @@ class TransactionRules:
             return []  # the schema check reports malformed events
         transaction = self._transactions.setdefault(transaction_id, _Transaction())
         if seq_no in transaction.events:
+            if transaction.events[seq_no].payload == received.payload:
+                return []  # E13: the same event sent again because its delivery failed, not a second event
             return [f"TransactionEvent seqNo {seq_no} of transaction {transaction_id} was used twice"]
         transaction.events[seq_no] = received
         return []

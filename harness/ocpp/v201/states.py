@@ -26,6 +26,7 @@ from harness.ocpp.v201.steps import (
     expect_transaction_event,
     read_variable,
 )
+from harness.pki import Authority
 
 _remote_start_ids = itertools.count(1000)
 
@@ -41,6 +42,7 @@ class CaseContext:
     profile: Dut
     tx_start_point: list[str] = field(default_factory=list)
     server: CsmsServer | None = None  # the CSMS's own server, for the security cases (TLS variants, handshakes)
+    firmware_authority: Authority | None = None  # the manufacturer CA that signs firmware images (block L)
 
     def __post_init__(self) -> None:
         # A case may configure another start point; the states follow what the station is configured with now.
