@@ -12,7 +12,7 @@ from harness.catalogue import ocpp201_case
 from harness.checks import require, require_equal
 from harness.ocpp.tls import INVALID_CERTIFICATES
 from harness.ocpp.v201 import states
-from harness.ocpp.v201.network import UNUSED_SLOT, connection_data
+from harness.ocpp.v201.network import UNUSED_SLOT, connection_data, require_server
 from harness.ocpp.v201.security import (
     DESCRIPTIONS,
     reconnects_and_reports,
@@ -22,7 +22,6 @@ from harness.ocpp.v201.security import (
 )
 from harness.ocpp.v201.states import CaseContext
 from harness.ocpp.v201.steps import configure
-from harness.verdict import LabError
 
 BLOCK = "A Security"
 # identifierString (Part 2 §2.1.2): letters, digits and * - _ = : + | @ .
@@ -38,9 +37,7 @@ MIN_EC_BITS, MIN_RSA_BITS = 224, 2048
 async def test_TC_A_01_CS(ctx: CaseContext) -> None:
     """After a reboot the upgrade request carries `Basic base64(<identity>:<password>)`, the identity being the
     last segment of the URL and the password 16-40 identifierString characters."""
-    if ctx.server is None:
-        raise LabError("this case needs the CSMS's own server")
-    server = ctx.server
+    server = require_server(ctx)
     await states.booted(ctx)
     credentials = server.last_basic_auth
     require(credentials is not None, "the station's WebSocket upgrade request had no HTTP Basic Authorization header")

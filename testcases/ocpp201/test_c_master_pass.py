@@ -10,7 +10,12 @@ from harness.config import IdTokenSpec
 from harness.ocpp.messages import Received
 from harness.ocpp.v201 import states
 from harness.ocpp.v201.auth_cache import cache_configuration, token_cached
-from harness.ocpp.v201.authorization_steps import authorize_count, authorize_request, require_no_authorize
+from harness.ocpp.v201.authorization_steps import (
+    answer_tokens,
+    authorize_count,
+    authorize_request,
+    require_no_authorize,
+)
 from harness.ocpp.v201.reservation_steps import second_token, with_token
 from harness.ocpp.v201.responders import TokenBook
 from harness.ocpp.v201.states import CaseContext
@@ -33,14 +38,7 @@ async def _master_pass(ctx: CaseContext) -> IdTokenSpec:
             return {"status": "Accepted", "groupIdToken": {"idToken": group, "type": "Central"}}
         return book.info(id_token)
 
-    def answer(received: Received) -> dict[str, Any]:
-        id_token = received.payload.get("idToken")
-        if received.action == "TransactionEvent" and id_token is None:
-            return {}
-        return {"idTokenInfo": info(id_token)}
-
-    ctx.csms.respond("Authorize", answer)
-    ctx.csms.respond("TransactionEvent", answer)
+    answer_tokens(ctx, info)
     return token
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -238,6 +238,19 @@ async def lab(
         await asyncio.wait_for(task, 5)
         await api.stop()
         await csms.stop()
+
+
+Scenario = Callable[[FakeCsms, Station, int], Awaitable[None]]
+
+
+def run_scenario(scenario: Scenario, faults: tuple[str, ...] = (), timeout_s: float = 15) -> None:
+    """Run one fault scenario against an in-process station with `faults` switched on."""
+
+    async def run() -> None:
+        async with lab(faults=faults) as (csms, station, port):
+            await asyncio.wait_for(scenario(csms, station, port), timeout_s)
+
+    asyncio.run(run())
 
 
 async def booted(csms: FakeCsms, evses: int = 1) -> None:

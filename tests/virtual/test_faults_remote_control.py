@@ -6,7 +6,6 @@ and raises AssertionError against the clean station.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from harness.virtual import faults as F
 from harness.virtual.station import Station
 
-from .fake_csms import FakeCsms, booted, control, lab
+from .fake_csms import FakeCsms, booted, control, run_scenario
 from .test_faults import TOKEN, Scenario, _charge
 
 CUSTOM_DATA = {"vendorId": "org.example", "x": 1}
@@ -143,17 +142,12 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-async def _run(faults: tuple[str, ...], name: str) -> None:
-    async with lab(faults=faults) as (csms, station, port):
-        await asyncio.wait_for(SCENARIOS[name](csms, station, port), 15)
-
-
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_fault_changes_its_behaviour(name: str) -> None:
-    asyncio.run(_run((name,), name))
+    run_scenario(SCENARIOS[name], (name,))
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_clean_station_does_not_show_the_fault(name: str) -> None:
     with pytest.raises(AssertionError):
-        asyncio.run(_run((), name))
+        run_scenario(SCENARIOS[name])

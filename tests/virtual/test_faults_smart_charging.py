@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 
 from harness.virtual import faults as F
 from harness.virtual.station import Station
 
-from .fake_csms import FakeCsms, booted, control, lab
+from .fake_csms import FakeCsms, Scenario, booted, control, run_scenario
 from .test_smart_charging import (
     DEFAULT,
     MAX,
@@ -25,8 +24,6 @@ from .test_smart_charging import (
     set_profile,
     stamp,
 )
-
-Scenario = Callable[[FakeCsms, Station, int], Awaitable[None]]
 
 
 async def accepts_invalid_profile(csms: FakeCsms, station: Station, port: int) -> None:
@@ -182,17 +179,12 @@ def test_every_smart_charging_fault_has_a_scenario() -> None:
     assert set(SCENARIOS) == {fault.name for fault in F.CATALOGUE if fault.name.startswith("sc-")}
 
 
-async def _run(faults: tuple[str, ...], name: str) -> None:
-    async with lab(faults=faults) as (csms, station, port):
-        await asyncio.wait_for(SCENARIOS[name](csms, station, port), 15)
-
-
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_fault_changes_its_behaviour(name: str) -> None:
-    asyncio.run(_run((name,), name))
+    run_scenario(SCENARIOS[name], (name,))
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_clean_station_does_not_show_the_fault(name: str) -> None:
     with pytest.raises(AssertionError):
-        asyncio.run(_run((), name))
+        run_scenario(SCENARIOS[name])

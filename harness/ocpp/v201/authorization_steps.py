@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from harness.checks import require, require_equal
@@ -77,6 +78,13 @@ def answer_group(ctx: CaseContext, statuses: dict[str, str]) -> IdTokenSpec:
             return {"status": statuses[name], "groupIdToken": group.as_ocpp()}
         return {"status": "Unknown"}
 
+    answer_tokens(ctx, info)
+    return group
+
+
+def answer_tokens(ctx: CaseContext, info: Callable[[Any], dict[str, Any]]) -> None:
+    """For this case the CSMS answers every idToken, in Authorize and in TransactionEvent, with `info(idToken)`."""
+
     def answer(received: Received) -> dict[str, Any]:
         token = received.payload.get("idToken")
         if received.action == "TransactionEvent" and token is None:
@@ -85,7 +93,6 @@ def answer_group(ctx: CaseContext, statuses: dict[str, str]) -> IdTokenSpec:
 
     ctx.csms.respond("Authorize", answer)
     ctx.csms.respond("TransactionEvent", answer)
-    return group
 
 
 async def charging_by_group_member(ctx: CaseContext, tx: Transaction) -> None:
