@@ -42,8 +42,17 @@ class CsmsEndpoint(_Strict):
     port: int = Field(0, ge=0, le=65535, description="0 picks a free port (virtual lab only)")
     path_prefix: str = Field("/ocpp", pattern=r"^/[A-Za-z0-9._~/-]*$")
     public_host: str | None = Field(None, description="host name or address the charger dials, when not bind_host")
+    client_certificate_port: int = Field(
+        0, ge=0, le=65535,
+        description="port of the security profile 3 endpoint a profile-2 charger is raised to (A05); 0: a free one",
+    )  # fmt: skip
     authority: CsmsAuthority | None = Field(
         None, description="security profiles 2/3 on a real bench: the CSMS root CA the charger trusts"
+    )
+    file_transfer: Literal["auto", "http", "https"] = Field(
+        "auto",
+        description="scheme of the file server for firmware images and log uploads; auto: https when the CSMS "
+        "serves TLS (security profile 2/3: the charger trusts its root already), else http",
     )
 
 
@@ -51,6 +60,11 @@ class LabTiming(_Strict):
     """Timeouts and tolerances of the lab, as the official test tool configures them."""
 
     message_timeout_s: PositiveSeconds = Field(10, description="how long the station has to answer a CALL")
+    absence_window_s: PositiveSeconds | None = Field(
+        None,
+        description="how long the harness watches for a message that must not come (default: message_timeout_s); "
+        "a virtual lab whose station reacts within milliseconds may shorten it",
+    )
     boot_timeout_s: PositiveSeconds = Field(30, description="from power-up or reset to the BootNotification")
     time_tolerance_s: PositiveSeconds = Field(4, description="tolerance on every checked interval")
     clock_slack_s: float = Field(
@@ -60,6 +74,11 @@ class LabTiming(_Strict):
     manual_action_pause_s: float = Field(
         0.3, ge=0, le=60, description="pause before each automated manual action: a person is never instantaneous"
     )
+
+    @property
+    def absence_s(self) -> float:
+        """The window of every "the station must not send X" check."""
+        return self.message_timeout_s if self.absence_window_s is None else self.absence_window_s
 
 
 class VirtualStationSetup(_Strict):
@@ -186,6 +205,10 @@ class OcppConnection(_Strict):
     password: str | None = None
     versions: list[OcppSubprotocol] = Field(default_factory=_default_versions, min_length=1)
     preferred_version: OcppSubprotocol = "ocpp2.0.1"
+    message_timeout_s: int | None = Field(
+        None, ge=1, le=300,
+        description="OCPPCommCtrlr.MessageTimeout (Default) as the station ships; a virtual station starts with it",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _check(self) -> OcppConnection:
@@ -266,6 +289,15 @@ class TestConfiguration(_Strict):
     )  # fmt: skip
     unsupported_component_criterion: Literal["Active", "Available", "Enabled", "Problem"] | None = Field(
         None, description="a componentCriteria value GetReport does not support (B08), sent by TC_B_19_CS"
+    )
+    cert_signing_wait_minimum_s: int = Field(
+        10, ge=1, le=600, description="SecurityCtrlr.CertSigningWaitMinimum the CSR resend case sets (TC_A_23_CS)"
+    )
+    preconfigured_monitor_id: int | None = Field(
+        None, ge=0, description="id of the preconfigured Delta monitor on the EVSE's AvailabilityState (TC_N_41_CS)"
+    )
+    preconfigured_monitor_severity: int | None = Field(
+        None, ge=0, le=8, description="its factory severity; TC_N_41_CS overrules it with one more"
     )
 
 

@@ -16,6 +16,14 @@ from harness.verdict import LabError
 
 CONTROL_TIMEOUT_S = 10.0
 
+# Provisioning a case may change and the harness does not undo over OCPP (B09.FR.04 forbids lowering the security
+# profile; a station that dropped the lab's CSMS root or uses a per-run root, endpoint or password would not reach
+# the lab's CSMS after the run): the next baseline has it restored outside OCPP. Each reads as what to restore.
+SECURITY_PROFILE_RAISED = "its factory network configuration (the DUT profile's security profile and CSMS URL)"
+CSMS_ROOTS_CHANGED = "its CSMS root certificates (only the lab's CSMS root)"
+BASIC_AUTH_PASSWORD_CHANGED = "the DUT profile's HTTP Basic password (SecurityCtrlr.BasicAuthPassword)"
+NETWORK_PROFILE_CHANGED = "its factory network connection profiles (NetworkConfigurationPriority)"
+
 
 class DutActions(Protocol):
     async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None: ...
@@ -23,9 +31,13 @@ class DutActions(Protocol):
     async def present_id_token(self, token: IdTokenSpec, evse_id: int = 1) -> None: ...
     async def ev_suspend(self, evse_id: int = 1) -> None: ...
     async def ev_resume(self, evse_id: int = 1) -> None: ...
+    async def ev_not_ready(self, evse_id: int = 1) -> None: ...
+    async def ev_side_unplug(self, evse_id: int = 1) -> None: ...
+    async def ev_side_plug_in(self, evse_id: int = 1) -> None: ...
     async def power_cycle(self) -> None: ...
-    async def restore_baseline(self) -> bool:
-        """Bring the DUT to idle; True when that rebooted it (so a BootNotification follows)."""
+    async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
+        """Bring the DUT to idle; True when that rebooted it (so a BootNotification follows). `changes`: what the
+        last case changed in the provisioning that no OCPP message can undo (the constants below)."""
         ...
 
 
@@ -55,21 +67,42 @@ class VirtualDut:
     async def ev_resume(self, evse_id: int = 1) -> None:
         await self._act(f"the EV on EVSE {evse_id} resumes charging", "/ev/resume", {"evse_id": evse_id})
 
+    async def ev_not_ready(self, evse_id: int = 1) -> None:
+        await self._act(
+            f"the EV for EVSE {evse_id} is not ready for energy transfer", "/ev/not-ready", {"evse_id": evse_id}
+        )
+
+    async def ev_side_unplug(self, evse_id: int = 1) -> None:
+        await self._act(
+            f"pull the cable of EVSE {evse_id} out of the EV, leaving it at the station", "/ev/unplug",
+            {"evse_id": evse_id},
+        )  # fmt: skip
+
+    async def ev_side_plug_in(self, evse_id: int = 1) -> None:
+        await self._act(f"plug the cable of EVSE {evse_id} back into the EV", "/ev/plug", {"evse_id": evse_id})
+
     async def power_cycle(self) -> None:
         await self._act("power cycle the charging station", "/power-cycle", {})
 
-    async def restore_baseline(self) -> bool:
+    async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
+        # The factory reset of the virtual station also brings back its whole factory provisioning.
+        extra = "".join(f", {change}" for change in changes)
         await self._act(
-            "restore the station to its factory baseline (idle, unplugged, operative)", "/factory-reset", {}
+            f"restore the station to its factory baseline (idle, unplugged, operative{extra})",
+            "/factory-reset",
+            {},
+            pause=False,
         )
         return True
 
     async def state(self) -> dict[str, Any]:
         return await self.request("GET", "/state", None)
 
-    async def _act(self, description: str, path: str, body: dict[str, Any]) -> None:
+    async def _act(self, description: str, path: str, body: dict[str, Any], *, pause: bool = True) -> None:
         # Without a pause the plug would race the station's handling of the previous step, which no driver can do.
-        await asyncio.sleep(self.pause_s)
+        # The factory reset starts a case: it discards whatever the station was doing, so there is nothing to race.
+        if pause:
+            await asyncio.sleep(self.pause_s)
         self.evidence.action(f"Manual action (virtual lab): {description}")
         await self.request("POST", path, body)
 
@@ -125,13 +158,32 @@ class OperatorDut:
     async def ev_suspend(self, evse_id: int = 1) -> None:
         await self._ask(f"Make the EV on EVSE {evse_id} suspend charging")
 
+    async def ev_not_ready(self, evse_id: int = 1) -> None:
+        await self._ask(
+            f"Set the EV that will be plugged into EVSE {evse_id} to NOT ready for energy transfer "
+            "(it must not ask for energy once connected)"
+        )
+
     async def ev_resume(self, evse_id: int = 1) -> None:
         await self._ask(f"Make the EV on EVSE {evse_id} resume charging")
+
+    async def ev_side_unplug(self, evse_id: int = 1) -> None:
+        await self._ask(
+            f"Unplug the cable of EVSE {evse_id} at the EV side only: the cable stays in (or attached to) the station"
+        )
+
+    async def ev_side_plug_in(self, evse_id: int = 1) -> None:
+        await self._ask(f"Plug the cable of EVSE {evse_id} back into the EV (at the EV side)")
 
     async def power_cycle(self) -> None:
         await self._ask("Power cycle the charging station (switch it off and on)")
 
-    async def restore_baseline(self) -> bool:
+    async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
+        if changes:
+            await self._ask(
+                "The last case changed the station's provisioning in a way no OCPP message can undo. With the "
+                f"manufacturer's tools, restore {'; '.join(changes)}"
+            )
         await self._ask("Bring the station to idle: no EV plugged, no transaction, every EVSE operative")
         return False
 

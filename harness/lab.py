@@ -21,6 +21,7 @@ from harness.ocpp.server import CsmsServer
 from harness.pki import Authority, load_authority
 from harness.verdict import LabError
 from harness.virtual.faults import TLS_CLIENT_CERTIFICATE_WRONG_CN
+from harness.virtual.features import arguments_for as station_arguments
 from instruments.guard import Arming
 
 
@@ -87,6 +88,9 @@ class VirtualStationProcess:
                 args += ["--client-cert", str(certificate), "--client-key", str(key)]
         if self.manufacturer_root is not None:
             args += ["--manufacturer-root", str(self.manufacturer_root)]
+        # Optional behaviours that exclude each other (C-60 or not, C-43 or not) follow what the profile claims.
+        args += ["--features", ",".join(dut.certification.features)]
+        args += station_arguments(dut)  # factory MessageTimeout, Smart Charging or not
         for fault in self.faults:
             args += ["--fault", fault]
         if dut.iso15118 is not None:

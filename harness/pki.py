@@ -16,7 +16,7 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 KeyAlgorithm = Literal["secp521r1", "secp256r1", "ed448"]
@@ -139,8 +139,8 @@ class Authority:
         """An end-entity certificate for a CSR's subject and key (the key stays with whoever made the CSR), and
         the intermediates it must be sent with. `ocsp_url` adds an Authority Information Access OCSP entry."""
         validity, public_key = Validity.from_now(), request.public_key()
-        if not isinstance(public_key, (ec.EllipticCurvePublicKey, ed448.Ed448PublicKey)):
-            raise ValueError(f"only EC and Ed448 keys are certified here, not {type(public_key).__name__}")
+        if not isinstance(public_key, (ec.EllipticCurvePublicKey, ed448.Ed448PublicKey, rsa.RSAPublicKey)):
+            raise ValueError(f"only EC, Ed448 and RSA keys are certified here, not {type(public_key).__name__}")
         builder = (
             x509.CertificateBuilder()
             .subject_name(request.subject)

@@ -18,14 +18,13 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import PROJECT, harness, read_results
+from tests.test_dut_variants import only_on_variants
 
 pytestmark = pytest.mark.slow
 
 
-# Cases that cannot apply to the shipped DUT profile, and where they are run instead.
-NOT_APPLICABLE_HERE = {
-    "TC_A_07_CS": "needs security profile 3; tests/test_security_profiles.py runs it",
-}
+# Cases Part 5 keeps for other stations than the shipped DUT profile; tests/test_dut_variants.py runs them.
+NOT_APPLICABLE_HERE = only_on_variants()
 SHARDS = 4  # the catalogue runs as four `harness run` processes side by side, each with its own station
 
 
@@ -39,7 +38,7 @@ def test_clean_virtual_station_passes_every_case(tmp_path: Path, catalogue: list
     failed = [(r["id"], r["verdict"], r["reason"]) for r in results if r["verdict"] not in ("pass", "not_applicable")]
     assert not failed, failed
     skipped = {r["id"] for r in results if r["verdict"] == "not_applicable"}
-    assert skipped == set(NOT_APPLICABLE_HERE), {r["id"]: r["reason"] for r in results if r["id"] in skipped}
+    assert skipped == NOT_APPLICABLE_HERE, {r["id"]: r["reason"] for r in results if r["id"] in skipped}
     for run_dir, result in runs:
         assert result.returncode == 0, result.stderr[-2000:]
         _check_run_dir(run_dir)

@@ -197,15 +197,20 @@ class StationChannel:
         *,
         timeout: float | None = None,
         allow_error: bool = False,
+        off_schema: bool = False,
     ) -> CallOutcome:
-        """Send a CALL and await the answer; a timeout, or a CALLERROR unless allowed, is a non-conformity."""
+        """Send a CALL and await the answer; a timeout, or a CALLERROR unless allowed, is a non-conformity.
+
+        `off_schema` is for negative tests only: the payload must break the request schema, on purpose."""
         limit = self.message_timeout_s if timeout is None else timeout
         try:
             problems = validate(self.version, action, "Request", payload)
         except UnknownAction as exc:
             raise LabError(str(exc)) from None
-        if problems:
+        if problems and not off_schema:
             raise LabError(f"the harness built an invalid {action}Request: {problems[0]}")
+        if off_schema and not problems:
+            raise LabError(f"the {action}Request meant to break the schema is valid")
         async with self._call_lock:
             ws = self._ws
             if ws is None:
@@ -214,7 +219,8 @@ class StationChannel:
             future: asyncio.Future[CallResult | CallError] = asyncio.get_running_loop().create_future()
             self._pending[message_id] = (action, future)
             frame = Call(message_id, action, payload).to_json()
-            self.evidence.frame("tx", frame, action=action, message_type=2, message_id=message_id)
+            extra = {"note": f"outside the schema on purpose: {problems[0]}"} if off_schema else {}
+            self.evidence.frame("tx", frame, action=action, message_type=2, message_id=message_id, **extra)
             try:
                 await ws.send(frame)
                 answer = await asyncio.wait_for(future, limit)

@@ -9,7 +9,7 @@ import hmac
 import shutil
 import ssl
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -55,6 +55,8 @@ class CsmsServer:
         self.authority = authority
         self.pki: CsmsPki | None = None
         self.tls_variant: TlsVariant = "valid"
+        self.server_issuer: Authority | None = None  # another CSMS root that signs the valid certificate (M05)
+        self.password = dut.ocpp.password  # the HTTP Basic password accepted now (A01 changes it)
         self.handshakes = HandshakeLog()
         self.last_tls: dict[str, object] = {}  # what the last accepted TLS connection negotiated
         self.client_certificate: ClientCertificate | None = None
@@ -62,7 +64,14 @@ class CsmsServer:
         self.refused_endpoints: set[str] = set()  # path prefixes answered 503 on purpose (B10 fallback cases)
         self.refusals: dict[str, int] = {}
         self.last_endpoint: str | None = None  # the path prefix of the last accepted connection
+        self.last_security_profile: int | None = None  # the profile of the listener that accepted it
         self._pki_dir: Path | None = None
+        # A05: a profile-2 station raised to profile 3 comes back on a listener of its own (client certificates).
+        self._profile_3: Server | None = None
+        self.profile_3_port = 0
+        # What a case changed in the station's provisioning that OCPP cannot undo (a raised security profile, a
+        # replaced CSMS root, a new BasicAuthPassword): the next baseline has it restored outside OCPP.
+        self.provisioning_changes: set[str] = set()
 
     @property
     def uses_tls(self) -> bool:
@@ -90,10 +99,10 @@ class CsmsServer:
     def alternate_url(self) -> str:
         return self.url_of(self.alternate_prefix)
 
-    def url_of(self, prefix: str) -> str:
+    def url_of(self, prefix: str, *, port: int | None = None) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         scheme = "wss" if self.uses_tls else "ws"
-        return f"{scheme}://{host}:{self.port}{prefix}"
+        return f"{scheme}://{host}:{self.port if port is None else port}{prefix}"
 
     async def __aenter__(self) -> CsmsServer:
         if self.uses_tls:
@@ -104,36 +113,75 @@ class CsmsServer:
         return self
 
     async def _listen(self, port: int) -> None:
+        self._server = await self._serve_on(port, self._tls_context(), self._check_request)
+        self.port = self._server.sockets[0].getsockname()[1] if self._server.sockets else port
+
+    async def _serve_on(
+        self,
+        port: int,
+        context: ssl.SSLContext | None,
+        check: Callable[[ServerConnection, Request], Response | None],
+    ) -> Server:
         endpoint = self.lab.csms
         try:
-            self._server = await serve(
+            return await serve(
                 self._handle,
                 endpoint.bind_host,
                 port,
                 subprotocols=[Subprotocol(p) for p in self.dut.ocpp.versions],
                 select_subprotocol=self._select_subprotocol,
-                process_request=self._check_request,
+                process_request=check,
                 server_header=None,
-                ssl=self._tls_context(),
+                ssl=context,
             )
         except OSError as exc:
             raise LabError(f"the CSMS cannot listen on {endpoint.bind_host}:{port}: {exc.strerror}") from None
-        self.port = self._server.sockets[0].getsockname()[1] if self._server.sockets else port
+
+    async def profile_3_url(self) -> str:
+        """The base URL of a security-profile-3 endpoint (TLS, client certificate from the CSMS root, no HTTP
+        Basic): the DUT's own one at profile 3, else a second listener opened now, for raising the profile (A05)."""
+        if self.dut.ocpp.security_profile == 3:
+            return self.url
+        if self.pki is None:
+            raise LabError("security profile 3 needs the CSMS's TLS server; the DUT profile's security profile is 1")
+        if self._profile_3 is None:
+            port = self.lab.csms.client_certificate_port
+            context = server_context(self.pki, "valid", client_certificates=True, log=self.handshakes)
+            self._profile_3 = await self._serve_on(port, context, self._check_profile_3)
+            sockets = self._profile_3.sockets
+            self.profile_3_port = sockets[0].getsockname()[1] if sockets else port
+            self.evidence.note(f"CSMS security profile 3 endpoint on port {self.profile_3_port}")
+        return self.url_of(self.prefix, port=self.profile_3_port)
 
     def _tls_context(self) -> ssl.SSLContext | None:
         if self.pki is None:
             return None
         client_certificates = self.dut.ocpp.security_profile == 3
-        return server_context(self.pki, self.tls_variant, client_certificates=client_certificates, log=self.handshakes)
+        return server_context(
+            self.pki,
+            self.tls_variant,
+            client_certificates=client_certificates,
+            log=self.handshakes,
+            issuer=self.server_issuer,
+        )
 
-    async def serve_tls(self, variant: TlsVariant) -> None:
-        """Listen again on the same port with another server certificate or TLS version; open connections drop."""
+    async def serve_tls(self, variant: TlsVariant, *, issuer: Authority | None = None) -> None:
+        """Listen again on the same port with another server certificate or TLS version; open connections drop.
+
+        `issuer`: a valid server certificate signed by that CSMS root instead of the run's own."""
         if self.pki is None:
             raise LabError("the CSMS runs no TLS: the DUT profile's security profile is 1")
-        self.tls_variant = variant
+        self.tls_variant, self.server_issuer = variant, issuer
         await self._stop_listening()
         await self._listen(self.port)
-        self.evidence.note(f"CSMS TLS now serves the {variant.replace('_', ' ')} variant")
+        signer = f", signed by {issuer.certificate.subject.rfc4514_string()}" if issuer is not None else ""
+        self.evidence.note(f"CSMS TLS now serves the {variant.replace('_', ' ')} variant{signer}")
+
+    async def restore_shipped(self) -> None:
+        """What a case may have changed: the valid certificate of the run's root, the DUT profile's password."""
+        self.password = self.dut.ocpp.password
+        if self.pki is not None and (self.tls_variant != "valid" or self.server_issuer is not None):
+            await self.serve_tls("valid")
 
     async def _stop_listening(self) -> None:
         if self._server is not None:
@@ -146,6 +194,10 @@ class CsmsServer:
     ) -> None:
         await self.channel.close()
         await self._stop_listening()
+        if self._profile_3 is not None:
+            self._profile_3.close()
+            await self._profile_3.wait_closed()
+            self._profile_3 = None
         if self._pki_dir is not None:
             shutil.rmtree(self._pki_dir, ignore_errors=True)
 
@@ -160,6 +212,12 @@ class CsmsServer:
         return None
 
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        return self._admit(connection, request, self.dut.ocpp.security_profile)
+
+    def _check_profile_3(self, connection: ServerConnection, request: Request) -> Response | None:
+        return self._admit(connection, request, 3)
+
+    def _admit(self, connection: ServerConnection, request: Request, security_profile: int) -> Response | None:
         path = request.path.split("?", 1)[0]
         endpoint = next((e for e in (self.prefix, self.alternate_prefix) if path.startswith(e + "/")), None)
         identity = path[len(endpoint) + 1 :] if endpoint is not None else None
@@ -171,8 +229,9 @@ class CsmsServer:
             self.evidence.note(f"refused a connection to {endpoint} on purpose (attempt {self.refusals[endpoint]})")
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "this endpoint is not serving now\n")
         self.last_endpoint = endpoint
+        self.last_security_profile = security_profile
         self.last_basic_auth = _basic_credentials(request, self.channel.identity)
-        if self.dut.ocpp.security_profile in (1, 2) and not self._basic_auth_ok():
+        if security_profile in (1, 2) and not self._basic_auth_ok():
             self.evidence.finding(
                 Severity.NONCONFORMITY, "security", f"{identity} connected without valid HTTP Basic credentials"
             )
@@ -183,7 +242,7 @@ class CsmsServer:
         given = self.last_basic_auth
         if given is None:
             return False
-        expected = self.dut.ocpp.password or ""
+        expected = self.password or ""
         return given.user == self.channel.identity and hmac.compare_digest(given.password.encode(), expected.encode())
 
     # ------------------------------------------------------------ connection

@@ -50,6 +50,15 @@ class CsmsPki:
         self.authority = authority or Authority.root("CSMS Root CA (harness run)", OCPP_KEY)
         self.root_certificate = self.authority.write_certificate(directory / "csms-root.pem")
         self._server: dict[str, tuple[Path, Path]] = {}
+        self._other_roots: dict[int, tuple[Path, Path]] = {}
+
+    def server_files_from(self, issuer: Authority) -> tuple[Path, Path]:
+        """A valid server certificate issued by another CSMS root than the run's (B10/M05: a new CSMS root)."""
+        serial = issuer.certificate.serial_number
+        if serial not in self._other_roots:
+            issued = issuer.issue(self.hosts[0], algorithm=OCPP_KEY, host_names=self.hosts)
+            self._other_roots[serial] = issued.write(self.directory, f"csms-root-{serial:x}")
+        return self._other_roots[serial]
 
     def server_files(self, variant: TlsVariant) -> tuple[Path, Path]:
         """(certificate chain, key) of the server certificate `variant` (tls_1_1 uses the valid one)."""
@@ -75,10 +84,15 @@ class CsmsPki:
 
 
 def server_context(
-    pki: CsmsPki, variant: TlsVariant, *, client_certificates: bool, log: HandshakeLog | None = None
+    pki: CsmsPki,
+    variant: TlsVariant,
+    *,
+    client_certificates: bool,
+    log: HandshakeLog | None = None,
+    issuer: Authority | None = None,
 ) -> ssl.SSLContext:
     """The CSMS's TLS server context: TLS 1.2 or newer (tls_1_1: nothing newer than 1.1), profile 3 wants a client
-    certificate issued by the CSMS root."""
+    certificate issued by the CSMS root. `issuer`: the valid server certificate comes from that other root."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     if variant == "tls_1_1":
         # OpenSSL 3 refuses TLS 1.1 at its default security level; level 0 lets the server offer it at all.
@@ -89,7 +103,7 @@ def server_context(
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
     else:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(*pki.server_files(variant))
+    context.load_cert_chain(*(pki.server_files_from(issuer) if issuer is not None else pki.server_files(variant)))
     if client_certificates:
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(pki.root_certificate)

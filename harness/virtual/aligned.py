@@ -69,7 +69,8 @@ class AlignedSampler:
             if evse.tx is not None:
                 self._engine.clock_aligned(evse, stamp, tx_data=True, ended_data=False)
                 continue
-            sample = meter_value(evse.meter, measurands, "Sample.Clock", stamp)
+            sign = self._engine.signer_for(evse, dmc.ALIGNED_SIGN_READINGS)
+            sample = meter_value(evse.meter, measurands, "Sample.Clock", stamp, sign)
             if sample is not None and self._online() and self._outbox.has_room():
                 self._outbox.put("MeterValues", {"evseId": evse.id, "meterValue": [sample]})
 

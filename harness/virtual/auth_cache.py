@@ -82,6 +82,10 @@ class AuthCache:
             return None
         return entry.info
 
+    def held(self, token: dict[str, Any]) -> dict[str, Any] | None:
+        """N09: what the cache holds about `token` now, whatever the authorization settings."""
+        return self._lookup(token)
+
     def knows(self, token: dict[str, Any]) -> bool:
         return self.enabled and self._lookup(token) is not None
 

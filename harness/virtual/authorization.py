@@ -42,6 +42,11 @@ class Verdict:
     group_id: dict[str, Any] | None = None
 
 
+def remote_authorization_disabled(dm: DeviceModel, faults: FaultSet) -> bool:
+    """C-58: with AuthCtrlr.DisableRemoteAuthorization only the cache and the local list may authorize."""
+    return dm.get_bool(dmc.DISABLE_REMOTE_AUTHORIZATION) and not faults.active(F.DISABLE_REMOTE_AUTHORIZATION_IGNORED)
+
+
 def same_token(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     return a is not None and b is not None and a.get("idToken") == b.get("idToken") and a.get("type") == b.get("type")
 
@@ -97,6 +102,9 @@ class Authorizer:
                 return Verdict(True, "Accepted")  # C15.FR.02
             log.info("idToken %s not authorized: the station is offline", token.get("idToken"))
             return Verdict(False, "Offline")
+        if remote_authorization_disabled(self._dm, self._faults):
+            log.info("idToken %s not authorized: DisableRemoteAuthorization, not known locally", token.get("idToken"))
+            return Verdict(False, "Unknown")
         outcome = await self._outbox.put("Authorize", {"idToken": token})
         if not outcome.ok:
             return Verdict(False, "NoResponse")
@@ -122,6 +130,8 @@ class Authorizer:
         if found is None:
             return None
         accepted, info = found
+        if not online and self._faults.active(F.OFFLINE_LOCAL_AUTHORIZATION_REFUSED):
+            accepted = False
         log.info("idToken %s: %s locally (list or cache)", token.get("idToken"), info.get("status"))
         return Verdict(accepted, str(info.get("status")), info.get("groupIdToken"))
 
@@ -142,7 +152,8 @@ class Authorizer:
             verdict = await self.check(token)
         finally:
             evse.authorizing = False
-        if not verdict.accepted:
+        optimistic = evse.plugged_connector() is None and self._faults.active(F.INVALID_ID_AUTHORIZES_WITHOUT_EV)
+        if not verdict.accepted and not optimistic:
             return
         if self._is_master_pass(verdict.group_id):
             self._master_pass(token)

@@ -30,6 +30,9 @@ class Availability:
         self._faults = faults
         self._outbox = outbox
         self.station_operative = True
+        # L01.FR.07: while an update waits for transactions to end, idle connectors may be kept Unavailable.
+        # Volatile: the reboot into the new firmware (or a failed update) lifts it.
+        self.held_for_firmware = False
 
     def payload(self, evse: Evse, connector: Connector) -> dict[str, Any]:
         return {
@@ -69,7 +72,10 @@ class Availability:
         if evse.tx is None:
             for connector in evse.connectors:
                 connector.operative = (
-                    self.station_operative and evse.requested_operative and connector.requested_operative
+                    self.station_operative
+                    and evse.requested_operative
+                    and connector.requested_operative
+                    and not self.held_for_firmware
                 )
         for connector in evse.connectors:
             self.report(evse, connector, silent=silent)
@@ -124,6 +130,7 @@ class Availability:
 
     def powered_down(self) -> None:
         """G03.FR.08/G04.FR.09: the requested states are persistent; only the fault forgets them on a reboot."""
+        self.held_for_firmware = False
         if not self._faults.active(F.AVAILABILITY_LOST_ON_REBOOT):
             return
         self.station_operative = True

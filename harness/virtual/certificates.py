@@ -151,9 +151,27 @@ class CertificateStore:
         self._factory, self._faults = factory, faults
         self._entries: list[Installed] | None = None  # loaded on first use: the SECC's PKI appears when it starts
         self.on_csms_roots_changed: Callable[[], None] = lambda: None  # the TLS client trusts what is installed
+        # AS-2 (root_check.py): the hook may take a new CSMS root over (replacing the old one, which stays as the
+        # fallback root until the station connected with the new one); None leaves it to the plain rules below.
+        self.install_csms_root: Callable[[x509.Certificate], dict[str, Any] | None] = lambda certificate: None
+        self.fallback_csms_root: x509.Certificate | None = None
 
     def reset(self) -> None:
         self._entries = None
+        self.fallback_csms_root = None
+        self.on_csms_roots_changed()
+
+    def trust_anchors(self) -> tuple[str, str | None]:
+        """PEM of the CSMS roots a TLS handshake trusts, and of the fallback root (AS-2) when one is kept."""
+        fallback = self.fallback_csms_root
+        roots = [r for r in self.roots(CSMS_ROOT) if r != fallback]
+        primary = "".join(_pem(r) for r in roots)
+        return primary, _pem(fallback) if fallback is not None and fallback in self.roots(CSMS_ROOT) else None
+
+    def drop_fallback_root(self) -> None:
+        """M05.FR.13: the station connected with the new CSMS root, so the one it replaced goes."""
+        fallback, self.fallback_csms_root = self.fallback_csms_root, None
+        self.entries[:] = [e for e in self.entries if e.certificate_type != CSMS_ROOT or e.certificate != fallback]
         self.on_csms_roots_changed()
 
     def csms_roots_pem(self) -> str:
@@ -178,6 +196,10 @@ class CertificateStore:
             certificate = x509.load_pem_x509_certificate(payload["certificate"].encode())
         except ValueError:
             return _refused("Rejected", "InvalidCertificate", "not a PEM encoded X.509 certificate")
+        if certificate_type == CSMS_ROOT:
+            replaced = self.install_csms_root(certificate)
+            if replaced is not None:
+                return replaced
         problem = self._install_problem(certificate)
         if problem is not None:
             log.info("InstallCertificate %s refused: %s", certificate_type, problem)
@@ -236,7 +258,8 @@ class CertificateStore:
         for entry in self.entries:
             if not _same(wanted, hash_data(entry.certificate, entry.issuer, wanted["hashAlgorithm"])):
                 continue
-            if entry.certificate_type == STATION_CERTIFICATE:
+            own = entry.certificate_type == STATION_CERTIFICATE
+            if own and not self._faults.active(F.STATION_CERTIFICATE_DELETABLE):
                 return _refused("Failed", "NotSupported", "the station's own certificate cannot be deleted")
             roots = [e for e in self.entries if e.certificate_type == CSMS_ROOT]
             if entry.certificate_type == CSMS_ROOT and len(roots) == 1 and self._factory.csms_root is not None:
@@ -254,6 +277,11 @@ class CertificateStore:
 
     def roots(self, certificate_type: str) -> list[x509.Certificate]:
         return [e.certificate for e in self.entries if e.certificate_type == certificate_type]
+
+    def replace_station_certificate(self, certificate: x509.Certificate, issuer: x509.Certificate) -> None:
+        """A renewed ChargingStationCertificate (A02) takes the place of the one the station had, if any."""
+        self.entries[:] = [e for e in self.entries if e.certificate_type != STATION_CERTIFICATE]
+        self.entries.append(Installed(STATION_CERTIFICATE, certificate, issuer))
 
     def replace_v2g_chain(self, linked: list[tuple[x509.Certificate, x509.Certificate]]) -> None:
         """A renewed V2G certificate (leaf first, each with its issuer) takes the place of the old chain."""
@@ -280,6 +308,10 @@ class CertificateStore:
             linked = [(c, next((i for i in known if issued_by(c, i)), c)) for c in chain]
             loaded.append(Installed(V2G_CHAIN, linked[0][0], linked[0][1], tuple(linked[1:])))
         return loaded
+
+
+def _pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def _refused(status: str, reason: str, detail: str) -> dict[str, Any]:

@@ -20,9 +20,11 @@ from harness.iso15118.timing import Timers
 from harness.verdict import LabError
 from harness.virtual.bench.assemble import BenchError, BenchRequest, VirtualBench
 from harness.virtual.bench.station_port import ManualStationPort
+from harness.virtual.claims import DEFAULT_CLAIMS, parse_claims
 from harness.virtual.control_api import ControlApi
 from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.faults import CATALOGUE, FaultSet, UnknownFault
+from harness.virtual.features import DEFAULT_MESSAGE_TIMEOUT_S, MAX_MESSAGE_TIMEOUT_S, StationFeatures
 from harness.virtual.secc.config import DEFAULT_EVSE_ID, SeccConfig
 from harness.virtual.station import Station, StationConfig
 from harness.virtual.tls import StationTls
@@ -49,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-cert", type=Path, metavar="PEM", help="station certificate chain (profile 3)")
     parser.add_argument("--client-key", type=Path, metavar="PEM", help="its private key (profile 3)")
     parser.add_argument("--manufacturer-root", type=Path, metavar="PEM", help="CA that signs firmware signing certs")
+    parser.add_argument(
+        "--features", type=parse_claims, default=DEFAULT_CLAIMS, metavar="LIST",
+        help="Part 5 optional features / PICS answers to claim, e.g. C-60,AQ-7 (default: the shipped profile's)",
+    )  # fmt: skip
     parser.add_argument("--subprotocol", default="ocpp2.0.1", help="WebSocket subprotocol (default %(default)s)")
     parser.add_argument("--evses", type=int, default=1, help="number of EVSEs, one connector each (default 1)")
     parser.add_argument("--control-host", default="127.0.0.1", help="control API bind address (default %(default)s)")
@@ -64,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="switch on a named fault (repeatable; see --list-faults)",
     )
+    parser.add_argument("--message-timeout", type=int, default=DEFAULT_MESSAGE_TIMEOUT_S, metavar="S",
+                        help="factory OCPPCommCtrlr.MessageTimeout in s (default %(default)s)")  # fmt: skip
+    parser.add_argument("--no-smart-charging", action="store_true", help="no Smart Charging: profiles NotSupported")
     parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
     parser.add_argument(
         "--ready-file",
@@ -131,6 +140,8 @@ def _problem(args: argparse.Namespace) -> str | None:
     url = urlparse(args.csms_url)
     if url.scheme not in ("ws", "wss") or not url.hostname:
         return f"--csms-url must be a ws:// or wss:// URL, got {args.csms_url!r}"
+    if not 1 <= args.message_timeout <= MAX_MESSAGE_TIMEOUT_S:
+        return f"--message-timeout must be between 1 and {MAX_MESSAGE_TIMEOUT_S}"
     if not 1 <= args.evses <= MAX_EVSES:
         return f"--evses must be between 1 and {MAX_EVSES}"
     if not 0 <= args.control_port <= 65535:
@@ -259,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         tls = StationTls(args.csms_ca, args.client_cert, args.client_key) if args.csms_ca is not None else None
         config = StationConfig(
             args.csms_url, identity, args.password, args.subprotocol, args.evses, tuple(faults.names),
-            secc=secc, tls=tls, manufacturer_root=args.manufacturer_root,
+            secc=secc, tls=tls, manufacturer_root=args.manufacturer_root, claims=args.features,
+            features=StationFeatures(args.message_timeout, smart_charging=not args.no_smart_charging),
         )  # fmt: skip
         return asyncio.run(_serve(config, args))

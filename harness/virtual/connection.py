@@ -55,6 +55,7 @@ class Target:
     url: str
     tls: ssl.SSLContext | None
     slot: int = 1
+    basic_auth: bool = True  # profiles 1 and 2; at profile 3 the client certificate authenticates the station
 
 
 class Link:
@@ -83,7 +84,7 @@ class Link:
         self._attempts_here = 0
         self._identity = identity
         self._subprotocol = subprotocol
-        self._password = password
+        self._password_source: Callable[[], str | None] = lambda: password
         self._dm = dm
         self._on_refused = on_refused
         self._basic_user = basic_user or identity  # Part 4: the user name is the station identity
@@ -92,10 +93,30 @@ class Link:
         self._wake = asyncio.Event()
         self._planned_delay: float | None = 0.0  # the very first attempt is immediate
         self._closing: set[asyncio.Task[None]] = set()
+        self._tls: ssl.SSLContext | None = None  # trusts the installed CSMS roots (None: the target's own)
+        self._fallback_tls: ssl.SSLContext | None = None
+        self._try_fallback = False
+        self.on_connected: Callable[[bool], None] = lambda fallback_root: None
+        self.fallback_skips_backoff = False  # the network-fallback-skips-backoff fault
 
-    def use_tls(self, tls: ssl.SSLContext) -> None:
-        """The TLS context for the next connection attempts (the trusted CSMS roots changed)."""
-        self._tls = tls
+    def use_tls(self, tls: ssl.SSLContext, fallback: ssl.SSLContext | None = None) -> None:
+        """The TLS contexts of the next wss:// attempts (the installed CSMS roots changed). `fallback` trusts the
+        CSMS root a new one replaced (M05, AdditionalRootCertificateCheck): after the new root refused the CSMS's
+        certificate, the next attempt validates it with the fallback instead."""
+        self._tls, self._fallback_tls = tls, fallback
+        self._try_fallback = False
+
+    def _tls_for(self, target: Target) -> tuple[ssl.SSLContext | None, bool]:
+        """(context, whether it is the fallback root's) for an attempt on `target`."""
+        if target.tls is None or self._tls is None:
+            return target.tls, False
+        if self._try_fallback and self._fallback_tls is not None:
+            return self._fallback_tls, True
+        return self._tls, False
+
+    def password_from(self, source: Callable[[], str | None]) -> None:
+        """Where each connection attempt reads the HTTP Basic password (A01: the CSMS may change it)."""
+        self._password_source = source
 
     @property
     def connected(self) -> bool:
@@ -122,6 +143,8 @@ class Link:
             self._current = (self._current + 1) % len(self._targets)
             self._attempts_here = 0
             log.info("falling back to network configuration slot %d", self.slot)
+            if self.fallback_skips_backoff:
+                self._planned_delay = 0.0
 
     def _backoff_s(self, failures: int) -> float:
         doublings = 0 if self._flat_backoff else min(failures - 1, self._dm.get_int(dmc.RETRY_REPEAT_TIMES))
@@ -163,7 +186,9 @@ class Link:
                 failures = 1
 
     async def _open(self) -> ClientConnection | None:
-        headers = {"Authorization": basic_auth(self._basic_user, self._password)} if self._password else None
+        password = self._password_source() if self._targets[self._current].basic_auth else None
+        headers = {"Authorization": basic_auth(self._basic_user, password)} if password else None
+        tls, fallback_root = self._tls_for(self._targets[self._current])
         try:
             ws = await connect(
                 self.url,
@@ -173,10 +198,11 @@ class Link:
                 close_timeout=CLOSE_TIMEOUT_S,
                 proxy=None,
                 compression=None,
-                ssl=self._targets[self._current].tls,
+                ssl=tls,
             )
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             log.warning("cannot connect to %s: %s", self.url, describe(exc))
+            self._try_fallback = not fallback_root and isinstance(exc, ssl.SSLCertVerificationError)
             if self._on_refused is not None:
                 self._on_refused(exc)
             return None
@@ -184,6 +210,7 @@ class Link:
             log.warning("CSMS did not accept subprotocol %s; closing", self._subprotocol)
             await ws.close()
             return None
+        self.on_connected(fallback_root)
         return ws
 
     def drop(self, *, abort: bool, delay_s: float) -> None:

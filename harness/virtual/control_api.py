@@ -52,6 +52,9 @@ class ControlApi:
             ("POST", "/present-id-token"): self._ok(self._actions.present_id_token),
             ("POST", "/ev/suspend"): self._ok(lambda body: self._actions.set_ev_suspended(body, True)),
             ("POST", "/ev/resume"): self._ok(lambda body: self._actions.set_ev_suspended(body, False)),
+            ("POST", "/ev/not-ready"): self._ok(self._actions.ev_not_ready),
+            ("POST", "/ev/unplug"): self._ok(self._actions.ev_side_unplug),
+            ("POST", "/ev/plug"): self._ok(self._actions.ev_side_plug_in),
             ("POST", "/power-cycle"): self._ok(lambda body: station.power_cycle()),
             ("POST", "/factory-reset"): self._ok(lambda body: station.factory_reset()),
         }

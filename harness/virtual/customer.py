@@ -32,10 +32,10 @@ class CustomerInformation:
 
     def _answer(self, payload: dict[str, Any]) -> None:
         station, token = self._station, payload.get("idToken")
-        held = station.auth_cache.decide(token, True) if token is not None else None
+        held = station.auth_cache.held(token) if token is not None else None
         lines = []
         if payload["report"]:
-            lines.append(f"authorization cache: {json.dumps(held[1])}" if held else "no data held for this customer")
+            lines.append(f"authorization cache: {json.dumps(held)}" if held else "no data held for this customer")
         if payload["clear"]:
             if token is not None:
                 station.auth_cache.forget(token)
@@ -43,7 +43,9 @@ class CustomerInformation:
         station.outbox.put(
             "NotifyCustomerInformation",
             {
-                "data": "; ".join(lines)[:DATA_LIMIT], "tbc": False, "seqNo": 0,
+                "data": "; ".join(lines)[:DATA_LIMIT], "seqNo": 0,
+                # The fault: the report of a customer with data announces a further part that never comes.
+                "tbc": bool(held) and payload["report"] and station.faults.active(F.CUSTOMER_REPORT_UNFINISHED),
                 "generatedAt": station.clock.stamp(), "requestId": payload["requestId"],
             },
         )  # fmt: skip

@@ -29,6 +29,12 @@ TX_START_POINT = key("TxCtrlr", "TxStartPoint")
 TX_STOP_POINT = key("TxCtrlr", "TxStopPoint")
 EV_CONNECTION_TIMEOUT = key("TxCtrlr", "EVConnectionTimeOut")
 STOP_TX_ON_INVALID_ID = key("TxCtrlr", "StopTxOnInvalidId")
+STOP_TX_ON_EV_SIDE_DISCONNECT = key("TxCtrlr", "StopTxOnEVSideDisconnect")
+UNLOCK_ON_EV_SIDE_DISCONNECT = key("OCPPCommCtrlr", "UnlockOnEVSideDisconnect")
+SAMPLED_SIGN_READINGS = key("SampledDataCtrlr", "SignReadings")
+ALIGNED_SIGN_READINGS = key("AlignedDataCtrlr", "SignReadings")
+PUBLIC_KEY_WITH_SIGNED_METER_VALUE = key("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue")
+PUBLIC_KEY_POLICIES = ("Never", "OncePerTransaction", "EveryMeterValue")
 TX_STARTED_MEASURANDS = key("SampledDataCtrlr", "TxStartedMeasurands")
 TX_UPDATED_MEASURANDS = key("SampledDataCtrlr", "TxUpdatedMeasurands")
 TX_ENDED_MEASURANDS = key("SampledDataCtrlr", "TxEndedMeasurands")
@@ -118,10 +124,10 @@ def _communication() -> list[VariableSpec]:
             key("OCPPCommCtrlr", "FileTransferProtocols"),
             "MemberList",
             "ReadOnly",
-            "HTTP",  # the firmware download and log upload speak plain HTTP (harness/virtual/http_transfer.py)
+            "HTTP,HTTPS",  # firmware download and log upload (harness/virtual/http_transfer.py)
             values=("HTTP", "HTTPS", "FTP", "FTPS", "SFTP"),
         ),
-        _boolean(key("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"), True, mutability="ReadOnly"),
+        _boolean(UNLOCK_ON_EV_SIDE_DISCONNECT, True),  # C-12.1 and C-12.2 (harness/virtual/ev_side.py)
     ]
 
 
@@ -136,11 +142,11 @@ def _authorization() -> list[VariableSpec]:
 
 def _transactions() -> list[VariableSpec]:
     return [
-        _members(TX_START_POINT, "PowerPathClosed", TX_POINTS, allow_empty=False),
+        _members(TX_START_POINT, "PowerPathClosed", (*TX_POINTS, "DataSigned"), allow_empty=False),
         _members(TX_STOP_POINT, "EVConnected,Authorized", TX_POINTS, allow_empty=False),
         _integer(EV_CONNECTION_TIMEOUT, 30, 1, 3600, unit="s"),
         _boolean(STOP_TX_ON_INVALID_ID, True),
-        _boolean(key("TxCtrlr", "StopTxOnEVSideDisconnect"), True, mutability="ReadOnly"),
+        _boolean(STOP_TX_ON_EV_SIDE_DISCONNECT, True),  # C-06.1 and C-06.2 (harness/virtual/ev_side.py)
     ]
 
 
@@ -207,15 +213,42 @@ SECURITY_PROFILE = key("SecurityCtrlr", "SecurityProfile")
 NETWORK_PRIORITY = key("OCPPCommCtrlr", "NetworkConfigurationPriority")
 CONNECTION_ATTEMPTS = key("OCPPCommCtrlr", "NetworkProfileConnectionAttempts")
 MAX_CERTIFICATE_ENTRIES = 20
+ADDITIONAL_ROOT_CHECK = key("SecurityCtrlr", "AdditionalRootCertificateCheck")
 
 
 def _certificates() -> list[VariableSpec]:
-    """M03-M05: the count follows the certificate store; no additional check on new CSMS roots (AS-2 absent)."""
+    """M03-M05: the count follows the certificate store. AdditionalRootCertificateCheck (AS-2, root_check.py) is
+    off as shipped; ReadWrite so that one lab station can run the cases for either setting (Part 2 has it
+    ReadOnly: a real station comes with one of them)."""
     return [
         VariableSpec(
             CERTIFICATE_ENTRIES, "integer", "ReadOnly", min_limit=0, max_limit=MAX_CERTIFICATE_ENTRIES, dynamic=True
         ),
-        _boolean(key("SecurityCtrlr", "AdditionalRootCertificateCheck"), False, mutability="ReadOnly"),
+        _boolean(ADDITIONAL_ROOT_CHECK, False),
+    ]
+
+
+CERT_SIGNING_WAIT_MINIMUM = key("SecurityCtrlr", "CertSigningWaitMinimum")
+CERT_SIGNING_REPEAT_TIMES = key("SecurityCtrlr", "CertSigningRepeatTimes")
+
+
+def secc_variables(secc_id: str | None) -> list[VariableSpec]:
+    """ISO15118Ctrlr of the EVSE with the SECC (the first): its seccId, which a V2G CSR names as CN (A02), and the
+    certificate settings RenewV2GChargingStationCertificate configures. None: no SECC, no such variables."""
+    if secc_id is None:
+        return []
+    return [
+        _readonly(key("ISO15118Ctrlr", "SeccId", evse=1), "string", secc_id),
+        _boolean(key("ISO15118Ctrlr", "V2GCertificateInstallationEnabled"), True),
+        VariableSpec(key("ISO15118Ctrlr", "CountryName"), "string", "ReadWrite", "NL", max_limit=2),
+    ]
+
+
+def _certificate_signing() -> list[VariableSpec]:
+    """A02.FR.17/18 (AS-3): how long to wait for CertificateSigned before resending a CSR, and how often."""
+    return [
+        _integer(CERT_SIGNING_WAIT_MINIMUM, 60, 1, 3600, unit="s"),
+        _integer(CERT_SIGNING_REPEAT_TIMES, 2, 0, 10),
     ]
 
 
@@ -290,6 +323,15 @@ def _provisioning_extras() -> list[VariableSpec]:
     ]  # fmt: skip
 
 
+BASIC_AUTH_PASSWORD = key("SecurityCtrlr", "BasicAuthPassword")
+
+
+def _basic_auth() -> list[VariableSpec]:
+    """A01: the HTTP Basic password the CSMS may change (basic_auth.py). WriteOnly, so never read back; ""
+    stands for the password the station was started with."""
+    return [VariableSpec(BASIC_AUTH_PASSWORD, "string", "WriteOnly", "", max_limit=40)]
+
+
 def _supported(name: str, values: tuple[str, ...]) -> VariableSpec:
     return VariableSpec(key("DisplayMessageCtrlr", name), "MemberList", "ReadOnly", ",".join(values), values=values)
 
@@ -362,6 +404,61 @@ def _master_pass() -> list[VariableSpec]:
     ]
 
 
+ALLOW_NEW_SESSIONS_PENDING_FIRMWARE = key("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate")
+
+
+def _firmware() -> list[VariableSpec]:
+    """L01.FR.07 (C-20): whether idle EVSEs take new sessions while an update waits for transactions to end."""
+    return [_boolean(ALLOW_NEW_SESSIONS_PENDING_FIRMWARE, True)]
+
+
+STATION_POWER = key("ChargingStation", "Power")
+STATION_PROBLEM = key("ChargingStation", "Problem")
+ACTIVE_MONITORING_BASE = key("MonitoringCtrlr", "ActiveMonitoringBase")
+ACTIVE_MONITORING_LEVEL = key("MonitoringCtrlr", "ActiveMonitoringLevel")
+OFFLINE_QUEUING_SEVERITY = key("MonitoringCtrlr", "OfflineQueuingSeverity")
+MONITORING_BASES = ("All", "FactoryDefault", "HardWiredOnly")
+
+
+def _monitoring(evse_count: int, rated_power_w: float) -> list[VariableSpec]:
+    """N02-N07 (harness/virtual/monitoring.py): the controller's state and the station-level variables that
+    the shipped and the Part 6 monitors watch (the hard-wired one is on Problem, which never turns true here)."""
+    return [
+        _boolean(key("MonitoringCtrlr", "Available"), True, mutability="ReadOnly"),
+        _boolean(key("MonitoringCtrlr", "Enabled"), True, mutability="ReadOnly"),
+        VariableSpec(ACTIVE_MONITORING_BASE, "OptionList", "ReadOnly", values=MONITORING_BASES, dynamic=True),
+        VariableSpec(ACTIVE_MONITORING_LEVEL, "integer", "ReadOnly", min_limit=0, max_limit=9, dynamic=True),
+        _integer(OFFLINE_QUEUING_SEVERITY, 9, 0, 9),  # DM-3; 9: every event waits for the connection
+        VariableSpec(STATION_POWER, "decimal", "ReadOnly", unit="W", min_limit=0.0,
+                     max_limit=rated_power_w * evse_count, dynamic=True),
+        _boolean(STATION_PROBLEM, False, mutability="ReadOnly"),
+    ]  # fmt: skip
+
+
+def _signed_meter_values() -> list[VariableSpec]:
+    """J01.FR.21 / J02.FR.21 (C-42): the meter signs its readings on request (harness/virtual/meter_signing.py)."""
+    return [
+        _boolean(SAMPLED_SIGN_READINGS, False),
+        _boolean(ALIGNED_SIGN_READINGS, False),
+        VariableSpec(
+            PUBLIC_KEY_WITH_SIGNED_METER_VALUE, "OptionList", "ReadWrite", "EveryMeterValue", values=PUBLIC_KEY_POLICIES
+        ),
+    ]
+
+
+MAX_ENERGY_ON_INVALID_ID = key("TxCtrlr", "MaxEnergyOnInvalidId")
+DISABLE_REMOTE_AUTHORIZATION = key("AuthCtrlr", "DisableRemoteAuthorization")
+
+
+def _invalid_id_handling() -> list[VariableSpec]:
+    """C-03: energy still allowed after the CSMS deauthorizes a running transaction (0: none); C-58: the cache and
+    the local list alone decide, no AuthorizeRequest."""
+    return [
+        _integer(MAX_ENERGY_ON_INVALID_ID, 0, 0, 1000000, unit="Wh"),
+        _boolean(DISABLE_REMOTE_AUTHORIZATION, False),
+    ]
+
+
 def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: float) -> list[VariableSpec]:
     """Every variable of a station with the given identity and EVSEs (one connector each)."""
     return (
@@ -377,15 +474,21 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         # >>> RESERVATION (block H): add above this line
         # >>> SMART CHARGING (block K): add above this line
         + _certificates()
+        + _certificate_signing()
         # >>> CERTIFICATES (block M): add above this line
         # >>> REMOTE CONTROL (blocks F, P): add above this line
         + _local_auth_list()
         + _auth_cache()
         + _master_pass()
+        + _invalid_id_handling()
         # >>> AUTHORIZATION (blocks C, D): add above this line
+        + _signed_meter_values()
         # >>> TRANSACTIONS (blocks E, G, J): add above this line
+        + _firmware()
+        + _monitoring(len(evse_ids), rated_power_w)
         # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
         + _display()
         + _provisioning_extras()
+        + _basic_auth()
         # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
     )

@@ -29,6 +29,8 @@ CONNECTOR_STATUS_RULES: Rules = (
 CHARGING_STATE_RULES: Rules = (
     ({"plugged": False}, "Idle"),
     ({"power_path_closed": False}, "EVConnected"),
+    # An EV that is not ready is only seen as such once it had the time to answer the offered power (E_38).
+    ({"ev_suspended": True, "ev_engaged": False}, "EVConnected"),
     ({"ev_suspended": True}, "SuspendedEV"),
     ({"evse_suspended": True}, "SuspendedEVSE"),
     ({"ev_engaged": False}, "EVConnected"),
@@ -41,6 +43,7 @@ TX_POINT_FACT: dict[str, str] = {
     "Authorized": "authorized",
     "PowerPathClosed": "power_path_closed",
     "EnergyTransfer": "energy_transfer",
+    "DataSigned": "data_signed",
 }
 
 
@@ -83,6 +86,7 @@ class Transaction:
     periodic_samples: int = 0
     ended_samples: list[dict[str, Any]] = field(default_factory=list)
     next_ended_sample: float | None = None
+    energy_cap_wh: float | None = None  # register reading at which MaxEnergyOnInvalidId stops the energy (E05)
 
 
 @dataclass
@@ -126,6 +130,10 @@ class Evse:
     engage_at: float | None = None
     session_closed: bool = False  # a transaction ended while the EV stayed plugged: wait for unplug
     hlc_session: bool = False  # an ISO 15118-20 session runs: its PowerDelivery, not a timer, engages the EV
+    # The cable was pulled out of the EV but is still in the station's socket (E10): the connector stays
+    # Occupied while the EV is gone for the charging state and the TxStopPoints.
+    ev_side_unplugged: bool = False
+    signed_data: bool = False  # the meter delivered a signed reading for this session (TxStartPoint DataSigned)
 
     def connector(self, connector_id: int) -> Connector | None:
         return next((c for c in self.connectors if c.id == connector_id), None)
@@ -141,7 +149,7 @@ class Evse:
         return any(c.operative for c in self.connectors)
 
     def facts(self) -> dict[str, bool]:
-        plugged = self.plugged_connector() is not None
+        plugged = self.plugged_connector() is not None and not self.ev_side_unplugged
         authorized = self.auth is not None
         path = plugged and authorized and self.operative
         facts = {
@@ -151,6 +159,7 @@ class Evse:
             "ev_suspended": self.ev_suspended,
             "evse_suspended": self.evse_suspended or self.limit_paused,
             "ev_engaged": self.ev_engaged,
+            "data_signed": self.signed_data and plugged and authorized,
         }
         facts["energy_transfer"] = decide(CHARGING_STATE_RULES, facts) == "Charging"
         return facts

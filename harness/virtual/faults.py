@@ -130,6 +130,9 @@ SC_REMOTE_START_PROFILE_DROPPED = "sc-remote-start-profile-dropped"
 SC_DEFAULT_IGNORED_MID_TRANSACTION = "sc-default-ignored-mid-transaction"
 SC_LIMIT_NOT_APPLIED = "sc-limit-not-applied"
 SC_RECURRING_REJECTED = "sc-recurring-rejected"
+SC_UNSUPPORTED_PROFILE_REJECTED = "sc-unsupported-profile-rejected"
+SC_RATE_UNIT_NOT_CHECKED = "sc-rate-unit-not-checked"
+SC_CLEAR_FIRST_EVSE_ONLY = "sc-clear-first-evse-only"
 # >>> SMART CHARGING (block K): add above this line
 CERTIFICATE_INSTALL_NOT_STORED = "certificate-install-not-stored"
 CERTIFICATE_INSTALL_ACCEPTS_EXPIRED = "certificate-install-accepts-expired"
@@ -139,6 +142,13 @@ CERTIFICATE_CHAIN_WITHOUT_CHILDREN = "certificate-chain-without-children"
 CERTIFICATE_DELETE_NOT_PERFORMED = "certificate-delete-not-performed"
 CERTIFICATE_DELETE_UNKNOWN_ACCEPTED = "certificate-delete-unknown-accepted"
 CERTIFICATE_STATUS_NEVER_REQUESTED = "certificate-status-never-requested"
+STATION_CERTIFICATE_TRIGGER_REJECTED = "station-certificate-trigger-rejected"
+CSR_WRONG_COMMON_NAME = "csr-wrong-common-name"
+STATION_ACCEPTS_FOREIGN_CHAIN = "station-accepts-foreign-chain"
+STATION_IGNORES_SIGNED_CERTIFICATE = "station-ignores-signed-certificate"
+CSR_NOT_RESENT = "csr-not-resent"
+STATION_CERTIFICATE_DELETABLE = "station-certificate-deletable"
+COMBINED_CERTIFICATE_CSMS_ROOT_ONLY = "combined-certificate-csms-root-only"
 # >>> CERTIFICATES (block M): add above this line
 REMOTE_START_ALWAYS_AUTHORIZES = "remote-start-always-authorizes"
 EV_CONNECTION_TIMEOUT_IGNORED = "ev-connection-timeout-ignored"
@@ -154,6 +164,9 @@ TRIGGER_REPORTS_LAST_STATUS = "trigger-reports-last-status"
 TRIGGER_UNKNOWN_MESSAGE_ACCEPTED = "trigger-unknown-message-accepted"
 DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED = "data-transfer-unknown-vendor-accepted"
 CUSTOM_DATA_REJECTED = "custom-data-rejected"
+RESET_EVSE_REJECTED = "reset-evse-rejected"
+RESET_ONIDLE_FIRST_TRANSACTION = "reset-onidle-first-transaction"
+TX_EVENT_TIMEOUT_NOT_RETRIED = "tx-event-timeout-not-retried"
 # >>> REMOTE CONTROL (blocks F, P): add above this line
 LOCAL_LIST_VERSION_ZERO = "local-list-version-zero"
 LOCAL_LIST_ACCEPTS_OLD_VERSION = "local-list-accepts-old-version"
@@ -169,6 +182,12 @@ AUTH_CACHE_NEVER_EXPIRES = "auth-cache-never-expires"
 CLEAR_CACHE_IGNORED = "clear-cache-ignored"
 AUTH_CACHE_IGNORES_TRANSACTION_RESPONSE = "auth-cache-ignores-transaction-response"
 MASTER_PASS_IGNORED = "master-pass-ignored"
+INVALID_ID_IN_TRANSACTION_IGNORED = "invalid-id-in-transaction-ignored"
+OFFLINE_LOCAL_AUTHORIZATION_REFUSED = "offline-local-authorization-refused"
+OFFLINE_LIST_STATUS_IGNORED = "offline-list-status-ignored"
+DISABLE_REMOTE_AUTHORIZATION_IGNORED = "disable-remote-authorization-ignored"
+CUSTOMER_REPORT_UNFINISHED = "customer-report-unfinished"
+INVALID_ID_AUTHORIZES_WITHOUT_EV = "invalid-id-authorizes-without-ev"
 # >>> AUTHORIZATION (blocks C, D): add above this line
 AVAILABILITY_SAME_STATE_REJECTED = "availability-same-state-rejected"
 AVAILABILITY_NOT_SCHEDULED = "availability-not-scheduled"
@@ -181,6 +200,11 @@ STOPPED_REASON_ALWAYS_OTHER = "stopped-reason-always-other"
 OFFLINE_FLAG_MISSING = "offline-flag-missing"
 ALIGNED_SEND_DURING_IDLE_IGNORED = "aligned-send-during-idle-ignored"
 TX_EVENT_ERROR_NOT_RETRIED = "tx-event-error-not-retried"
+ENERGY_TRANSFER_STOP_POINT_IGNORED = "energy-transfer-stop-point-ignored"
+EV_SIDE_DISCONNECT_UNNOTICED = "ev-side-disconnect-unnoticed"
+SIGN_READINGS_IGNORED = "sign-readings-ignored"
+EV_SIDE_TIMEOUT_NOT_STARTED = "ev-side-disconnect-timeout-not-started"
+EV_NOT_READY_UNREPORTED = "ev-not-ready-unreported"
 # >>> TRANSACTIONS (blocks E, G, J): add above this line
 FIRMWARE_SIGNATURE_NOT_VERIFIED = "firmware-signature-not-verified"
 FIRMWARE_SIGNER_NOT_CHECKED = "firmware-signing-certificate-not-checked"
@@ -200,6 +224,24 @@ MONITOR_DELTA_SILENT = "monitor-delta-silent"
 MONITOR_PERIODIC_HALF_RATE = "monitor-periodic-half-rate"
 FIRMWARE_UPDATE_NOT_CANCELLED = "firmware-update-not-cancelled"
 CUSTOMER_INFORMATION_REJECTED = "customer-information-rejected"
+LOG_UPLOAD_NOT_CANCELLED = "log-upload-not-cancelled"
+TRANSFER_TRIGGER_REPORTS_IDLE = "transfer-trigger-reports-idle"
+FIRMWARE_INSTALL_NOT_VERIFIED = "firmware-install-not-verified"
+FIRMWARE_SECOND_UPDATE_ACCEPTED = "firmware-second-update-accepted"
+FIRMWARE_INSTALL_WAITS_FOR_TRANSACTION = "firmware-install-waits-for-transaction"
+FIRMWARE_DOWNLOAD_DURING_TRANSACTION = "firmware-download-during-transaction"
+FIRMWARE_PENDING_SESSIONS_ALLOWED = "firmware-pending-sessions-allowed"
+FIRMWARE_INSTALL_AFTER_FIRST_TRANSACTION = "firmware-install-after-first-transaction"
+FIRMWARE_ACTIVATED_DURING_TRANSACTION = "firmware-activated-during-transaction"
+ENUM_VALUES_UNCHECKED = "enum-values-unchecked"
+MONITOR_REPORT_CRITERIA_IGNORED = "monitor-report-criteria-ignored"
+MONITOR_ID_TARGET_UNCHECKED = "monitor-id-target-unchecked"
+MONITORING_BASE_KEEPS_OVERRULED = "monitoring-base-keeps-overruled"
+MONITOR_THRESHOLD_CLEAR_SILENT = "monitor-threshold-clear-silent"
+MONITORS_LOST_ON_REBOOT = "monitors-lost-on-reboot"
+MONITOR_EVENT_SHOWS_SECRET = "monitor-event-shows-secret"
+MONITOR_DELTA_FROM_LAST_SAMPLE = "monitor-delta-from-last-sample"
+OFFLINE_QUEUING_SEVERITY_INVERTED = "offline-queuing-severity-inverted"
 # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
 DISPLAY_MESSAGE_OPTIONS_UNCHECKED = "display-message-options-unchecked"
 DISPLAY_MESSAGE_FILTERS_IGNORED = "display-message-filters-ignored"
@@ -216,6 +258,16 @@ CUSTOM_REPORT_IGNORES_FILTERS = "custom-report-ignores-filters"
 OFFLINE_STATUS_NOT_REPORTED = "offline-status-not-reported"
 RECONNECT_BACKOFF_FLAT = "reconnect-backoff-flat"
 RESERVATION_LOST_ON_RESET = "reservation-lost-on-reset"
+BASIC_AUTH_PASSWORD_IGNORED = "basic-auth-password-ignored"
+BASIC_AUTH_PASSWORD_UNCHECKED = "basic-auth-password-unchecked"
+NETWORK_FALLBACK_SKIPS_BACKOFF = "network-fallback-skips-backoff"
+INSTALLED_CSMS_ROOT_NOT_TRUSTED = "installed-csms-root-not-trusted"
+ADDITIONAL_ROOT_CHECK_IGNORED = "additional-root-check-ignored"
+NO_FALLBACK_TO_OLD_ROOT = "no-fallback-to-old-root"
+FALLBACK_ROOT_KEPT = "fallback-root-kept"
+COST_UPDATED_UNSUPPORTED = "cost-updated-unsupported"
+COST_IN_TRANSACTION_RESPONSE_REFUSED = "cost-in-transaction-response-refused"
+SUMMARY_INVENTORY_UNCLAIMED_ACCEPTED = "summary-inventory-unclaimed-accepted"
 # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 # Faults of the virtual bench (the instruments), not of the station.
 ANALYSER_STALE_READING = "analyser-stale-reading"
@@ -357,6 +409,13 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(SC_DEFAULT_IGNORED_MID_TRANSACTION, "a TxDefaultProfile set during a transaction applies to the next one"),
     Fault(SC_LIMIT_NOT_APPLIED, "the composite schedule is right but the power path never follows the limit"),
     Fault(SC_RECURRING_REJECTED, "a Recurring charging profile is Rejected (only Absolute and Relative are taken)"),
+    Fault(
+        SC_UNSUPPORTED_PROFILE_REJECTED,
+        "without Smart Charging, SetChargingProfile is Rejected (not NotSupported) and a remote start carrying a "
+        "profile is Rejected instead of ignoring it",
+    ),
+    Fault(SC_RATE_UNIT_NOT_CHECKED, "profiles and composite schedules in a unit not in RateUnit are Accepted"),
+    Fault(SC_CLEAR_FIRST_EVSE_ONLY, "ClearChargingProfile by criteria without evseId clears the lowest EVSE only"),
     # >>> SMART CHARGING (block K): add above this line
     Fault(CERTIFICATE_INSTALL_NOT_STORED, "InstallCertificate answers Accepted but the certificate is not stored"),
     Fault(CERTIFICATE_INSTALL_ACCEPTS_EXPIRED, "InstallCertificate accepts and stores an expired CA certificate"),
@@ -372,6 +431,16 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(CERTIFICATE_DELETE_NOT_PERFORMED, "DeleteCertificate answers Accepted but keeps the certificate"),
     Fault(CERTIFICATE_DELETE_UNKNOWN_ACCEPTED, "DeleteCertificate for an unknown certificate answers Accepted"),
     Fault(CERTIFICATE_STATUS_NEVER_REQUESTED, "a renewed V2G certificate's OCSP status is never asked for"),
+    Fault(STATION_CERTIFICATE_TRIGGER_REJECTED, "TriggerMessage SignChargingStationCertificate is Rejected"),
+    Fault(CSR_WRONG_COMMON_NAME, "a CSR's commonName is the OCPP identity or organization, not the serial / seccId"),
+    Fault(STATION_ACCEPTS_FOREIGN_CHAIN, "CertificateSigned is not checked against the installed roots"),
+    Fault(STATION_IGNORES_SIGNED_CERTIFICATE, "a renewed station certificate is stored but never used for TLS"),
+    Fault(CSR_NOT_RESENT, "a SignCertificateRequest is never resent when no CertificateSigned comes"),
+    Fault(STATION_CERTIFICATE_DELETABLE, "DeleteCertificate removes the station's own certificate"),
+    Fault(
+        COMBINED_CERTIFICATE_CSMS_ROOT_ONLY,
+        "a combined (ISO-3) certificate must lead to a CSMS root, so one from the V2G chain is Rejected",
+    ),
     # >>> CERTIFICATES (block M): add above this line
     Fault(REMOTE_START_ALWAYS_AUTHORIZES, "a remote start sends AuthorizeRequest even with AuthorizeRemoteStart false"),
     Fault(EV_CONNECTION_TIMEOUT_IGNORED, "an authorization without a cable never lapses (EVConnectionTimeOut ignored)"),
@@ -387,6 +456,9 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(TRIGGER_UNKNOWN_MESSAGE_ACCEPTED, "TriggerMessage for a message the station cannot send is Accepted"),
     Fault(DATA_TRANSFER_UNKNOWN_VENDOR_ACCEPTED, "DataTransfer for any vendorId is Accepted"),
     Fault(CUSTOM_DATA_REJECTED, "a CSMS request carrying customData is answered with CALLERROR FormatViolation"),
+    Fault(RESET_EVSE_REJECTED, "a Reset naming one EVSE is Rejected although EVSE.AllowReset says it can (C-13)"),
+    Fault(RESET_ONIDLE_FIRST_TRANSACTION, "a Scheduled Reset OnIdle reboots once any transaction ends, not the last"),
+    Fault(TX_EVENT_TIMEOUT_NOT_RETRIED, "a TransactionEvent the CSMS did not answer within MessageTimeout is dropped"),
     # >>> REMOTE CONTROL (blocks F, P): add above this line
     Fault(LOCAL_LIST_VERSION_ZERO, "GetLocalListVersion answers 0 whatever list is installed"),
     Fault(LOCAL_LIST_ACCEPTS_OLD_VERSION, "a Differential SendLocalList with an outdated version is Accepted"),
@@ -402,6 +474,12 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(CLEAR_CACHE_IGNORED, "ClearCache is Accepted but empties nothing, even while the cache is disabled"),
     Fault(AUTH_CACHE_IGNORES_TRANSACTION_RESPONSE, "a TransactionEventResponse idTokenInfo leaves the cache unchanged"),
     Fault(MASTER_PASS_IGNORED, "an idToken of the MasterPassGroupId is treated like any other idToken"),
+    Fault(INVALID_ID_IN_TRANSACTION_IGNORED, "a TransactionEventResponse saying the idToken is Invalid is ignored"),
+    Fault(OFFLINE_LOCAL_AUTHORIZATION_REFUSED, "offline, idTokens in the local list or the cache are refused"),
+    Fault(OFFLINE_LIST_STATUS_IGNORED, "offline, any idToken in the local list is accepted, whatever its status"),
+    Fault(DISABLE_REMOTE_AUTHORIZATION_IGNORED, "AuthorizeRequests are sent with DisableRemoteAuthorization true"),
+    Fault(CUSTOMER_REPORT_UNFINISHED, "a customer information report with data ends on a part with tbc true"),
+    Fault(INVALID_ID_AUTHORIZES_WITHOUT_EV, "with no EV plugged in, an idToken is authorized whatever the CSMS says"),
     # >>> AUTHORIZATION (blocks C, D): add above this line
     Fault(AVAILABILITY_SAME_STATE_REJECTED, "ChangeAvailability to the state already in force answers Rejected"),
     Fault(AVAILABILITY_NOT_SCHEDULED, "ChangeAvailability during a transaction answers Accepted, not Scheduled"),
@@ -414,6 +492,11 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(OFFLINE_FLAG_MISSING, "TransactionEvents queued while offline are delivered without offline true"),
     Fault(ALIGNED_SEND_DURING_IDLE_IGNORED, "AlignedDataCtrlr.SendDuringIdle true still sends aligned data in a tx"),
     Fault(TX_EVENT_ERROR_NOT_RETRIED, "a TransactionEvent answered with a CALLERROR is dropped, never sent again"),
+    Fault(ENERGY_TRANSFER_STOP_POINT_IGNORED, "TxStopPoint EnergyTransfer is accepted but never ends a transaction"),
+    Fault(EV_SIDE_DISCONNECT_UNNOTICED, "only the socket's plug is watched: a cable pulled out at the EV goes unseen"),
+    Fault(SIGN_READINGS_IGNORED, "SignReadings true is accepted but every reading goes out unsigned"),
+    Fault(EV_SIDE_TIMEOUT_NOT_STARTED, "a fixed cable pulled out of the EV keeps the transaction authorized forever"),
+    Fault(EV_NOT_READY_UNREPORTED, "an EV that never takes the offered energy stays EVConnected, never SuspendedEV"),
     # >>> TRANSACTIONS (blocks E, G, J): add above this line
     Fault(FIRMWARE_SIGNATURE_NOT_VERIFIED, "a downloaded firmware image is installed whatever its signature"),
     Fault(FIRMWARE_SIGNER_NOT_CHECKED, "UpdateFirmware is accepted with any signing certificate, or none"),
@@ -433,6 +516,24 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(MONITOR_PERIODIC_HALF_RATE, "Periodic monitors raise their NotifyEvent every two intervals"),
     Fault(FIRMWARE_UPDATE_NOT_CANCELLED, "a new UpdateFirmware during an update is Rejected, though C-60 is claimed"),
     Fault(CUSTOMER_INFORMATION_REJECTED, "every CustomerInformation request is answered Rejected"),
+    Fault(LOG_UPLOAD_NOT_CANCELLED, "a second GetLog during an upload is Rejected, though C-57 is claimed"),
+    Fault(TRANSFER_TRIGGER_REPORTS_IDLE, "triggered Firmware/LogStatusNotifications say Idle even mid-transfer"),
+    Fault(FIRMWARE_INSTALL_NOT_VERIFIED, "an image that is no firmware for this station is installed anyway"),
+    Fault(FIRMWARE_SECOND_UPDATE_ACCEPTED, "without C-60, a second UpdateFirmware is Accepted and then dropped"),
+    Fault(FIRMWARE_INSTALL_WAITS_FOR_TRANSACTION, "firmware waits for transactions to end, though C-43 is claimed"),
+    Fault(FIRMWARE_DOWNLOAD_DURING_TRANSACTION, "firmware is downloaded during a transaction, though AQ-7 is denied"),
+    Fault(FIRMWARE_PENDING_SESSIONS_ALLOWED, "AllowNewSessionsPendingFirmwareUpdate false is ignored"),
+    Fault(FIRMWARE_INSTALL_AFTER_FIRST_TRANSACTION, "a pending install waits for the first transaction only"),
+    Fault(FIRMWARE_ACTIVATED_DURING_TRANSACTION, "without C-43, firmware is installed at once and rebooted into"),
+    Fault(ENUM_VALUES_UNCHECKED, "the request parser lets values outside a schema enumeration through"),
+    Fault(MONITOR_REPORT_CRITERIA_IGNORED, "GetMonitoringReport ignores monitoringCriteria and reports every type"),
+    Fault(MONITOR_ID_TARGET_UNCHECKED, "a monitor id given with another component/variable moves that monitor"),
+    Fault(MONITORING_BASE_KEEPS_OVERRULED, "SetMonitoringBase FactoryDefault keeps a changed preconfigured monitor"),
+    Fault(MONITOR_THRESHOLD_CLEAR_SILENT, "a value back within a threshold raises no cleared NotifyEvent"),
+    Fault(MONITORS_LOST_ON_REBOOT, "custom monitors are forgotten when the station reboots"),
+    Fault(MONITOR_EVENT_SHOWS_SECRET, "a monitor on a WriteOnly variable reports its value in actualValue"),
+    Fault(MONITOR_DELTA_FROM_LAST_SAMPLE, "a numeric Delta is measured from the last sample, not the last event"),
+    Fault(OFFLINE_QUEUING_SEVERITY_INVERTED, "offline, events above OfflineQueuingSeverity are queued, not the rest"),
     # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
     Fault(DISPLAY_MESSAGE_OPTIONS_UNCHECKED, "SetDisplayMessage accepts any priority, state, format, transactionId"),
     Fault(DISPLAY_MESSAGE_FILTERS_IGNORED, "GetDisplayMessages reports every message whatever id, priority, state"),
@@ -449,6 +550,16 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(OFFLINE_STATUS_NOT_REPORTED, "connector changes made while offline are not reported after reconnecting"),
     Fault(RECONNECT_BACKOFF_FLAT, "every reconnect waits RetryBackOffWaitMinimum; the wait never doubles"),
     Fault(RESERVATION_LOST_ON_RESET, "a Reset forgets every reservation (they live in volatile memory)"),
+    Fault(BASIC_AUTH_PASSWORD_IGNORED, "a new BasicAuthPassword is Accepted but the station keeps the old one"),
+    Fault(BASIC_AUTH_PASSWORD_UNCHECKED, "a BasicAuthPassword shorter than 16 characters is Accepted and used"),
+    Fault(NETWORK_FALLBACK_SKIPS_BACKOFF, "after falling back to another network profile it retries at once"),
+    Fault(INSTALLED_CSMS_ROOT_NOT_TRUSTED, "TLS trusts only the CSMS root it was provisioned with, no installed one"),
+    Fault(ADDITIONAL_ROOT_CHECK_IGNORED, "AdditionalRootCertificateCheck true, yet any new CSMS root is Accepted"),
+    Fault(NO_FALLBACK_TO_OLD_ROOT, "a new CSMS root replaces the old one at once: no fallback when it fails"),
+    Fault(FALLBACK_ROOT_KEPT, "the old CSMS root stays after the station connected with the new one"),
+    Fault(COST_UPDATED_UNSUPPORTED, "CostUpdated is answered with CALLERROR NotImplemented"),
+    Fault(COST_IN_TRANSACTION_RESPONSE_REFUSED, "a TransactionEventResponse with a cost is taken as broken: resent"),
+    Fault(SUMMARY_INVENTORY_UNCLAIMED_ACCEPTED, "without C-56 a SummaryInventory base report is still Accepted"),
     # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
 )
 

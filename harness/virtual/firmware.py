@@ -1,9 +1,12 @@
 """L01 secure firmware update on the virtual station: check the signer, download over HTTP, verify, install.
 
 The walk is DownloadScheduled? -> Downloading -> Downloaded -> SignatureVerified -> InstallScheduled? -> Installing
--> reboot -> Installed, with the exits DownloadFailed and InvalidSignature. The signing certificate must chain to the
-factory manufacturer root (or a ManufacturerRootCertificate the CSMS installed); the signature is checked on the
-bytes the download really fetched.
+-> reboot -> Installed, with the exits DownloadFailed, InvalidSignature and InstallVerificationFailed. The signing
+certificate must chain to the factory manufacturer root (or a ManufacturerRootCertificate the CSMS installed); the
+signature is checked on the bytes the download really fetched, and installation checks that they are a firmware
+image of this station. What happens while transactions run follows the claims (harness/virtual/claims.py): the
+download waits for them unless AQ-7, the installation waits unless C-43 (then only the controller restarts and the
+transactions go on); while waiting, AllowNewSessionsPendingFirmwareUpdate false keeps idle connectors Unavailable.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
 from harness.virtual.certificates import issued_by
+from harness.virtual.claims import CANCEL_FIRMWARE_UPDATE, DOWNLOAD_DURING_TRANSACTION, INSTALL_DURING_TRANSACTION
 from harness.virtual.http_transfer import TransferFailed, download
 from harness.virtual.rpc import Reply
 
@@ -35,6 +40,10 @@ log = logging.getLogger("harness.virtual")
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 DEFAULT_RETRY_INTERVAL_S = 5
 BUSY_POLL_S = 0.5
+# The station's image format: a firmware for it starts with this header; anything else fails installation checks.
+IMAGE_HEADER = b"V2G-HARNESS-FIRMWARE\n"
+# Statuses after which no update is in progress any more (a triggered notification then says Idle, L01.FR.25).
+_FINAL = ("DownloadFailed", "InvalidSignature", "InstallVerificationFailed", "InstallationFailed", "Installed")
 
 
 class _Superseded(Exception):
@@ -69,9 +78,17 @@ class FirmwareUpdater:
         # The request being carried out: a cancelled walk may still be resumed once (Python 3.11's wait_for can
         # swallow a cancellation), so every step checks it is still the current one.
         self._current: int | None = None
+        self._last: dict[str, Any] | None = None  # the last status of the update in progress, for TriggerMessage
 
     def forget(self) -> None:
-        self._task, self._installed_request, self._current = None, None, None
+        self._task, self._installed_request, self._current, self._last = None, None, None, None
+
+    def trigger_status(self) -> dict[str, Any]:
+        """F06.FR.16 / L01.FR.25-26: what a triggered FirmwareStatusNotification reports now."""
+        running = self._task is not None and not self._task.done()
+        if not running or self._last is None or self._station.faults.active(F.TRANSFER_TRIGGER_REPORTS_IDLE):
+            return {"status": "Installed" if self._station.faults.active(F.TRIGGER_REPORTS_LAST_STATUS) else "Idle"}
+        return dict(self._last)
 
     def _trusted(self, pem_text: str) -> x509.Certificate | None:
         try:
@@ -96,6 +113,10 @@ class FirmwareUpdater:
             )
         status = "Accepted"
         if self._task is not None and not self._task.done():
+            if CANCEL_FIRMWARE_UPDATE not in station.config.claims:
+                # L01.FR.27: an update that cannot be cancelled refuses the new request (the fault drops it).
+                wrong = station.faults.active(F.FIRMWARE_SECOND_UPDATE_ACCEPTED)
+                return Reply({"status": "Accepted" if wrong else "Rejected"})
             if station.faults.active(F.FIRMWARE_UPDATE_NOT_CANCELLED):
                 return Reply({"status": "Rejected"})
             self._task.cancel()
@@ -126,7 +147,9 @@ class FirmwareUpdater:
     def _status(self, status: str, request_id: int) -> None:
         if request_id != self._current:
             raise _Superseded
-        self._station.outbox.put("FirmwareStatusNotification", {"status": status, "requestId": request_id})
+        payload = {"status": status, "requestId": request_id}
+        self._last = None if status in _FINAL else payload
+        self._station.outbox.put("FirmwareStatusNotification", payload)
 
     async def _until(self, stamp: str, scheduled: str, request_id: int) -> None:
         delay = _moment(stamp) - self._station.clock.epoch()
@@ -135,12 +158,19 @@ class FirmwareUpdater:
             await asyncio.sleep(delay)
 
     async def _walk(self, payload: dict[str, Any], signer: x509.Certificate | None) -> None:
-        with contextlib.suppress(_Superseded):
-            await self._steps(payload, signer)
+        try:
+            with contextlib.suppress(_Superseded):
+                await self._steps(payload, signer)
+        finally:
+            if self._installed_request is None:  # no reboot into a new firmware: the station stays as it was
+                self._release_sessions()
 
     async def _steps(self, payload: dict[str, Any], signer: x509.Certificate | None) -> None:
         station, firmware, request_id = self._station, payload["firmware"], payload["requestId"]
         await self._until(firmware["retrieveDateTime"], "DownloadScheduled", request_id)
+        waits = DOWNLOAD_DURING_TRANSACTION not in station.config.claims
+        if waits and not station.faults.active(F.FIRMWARE_DOWNLOAD_DURING_TRANSACTION):
+            await self._after_transactions("DownloadScheduled", request_id)
         content = await self._download(firmware["location"], request_id, payload)
         if content is None:
             if not station.faults.active(F.FIRMWARE_DOWNLOAD_FAILURE_UNREPORTED):
@@ -155,12 +185,23 @@ class FirmwareUpdater:
         self._status("SignatureVerified", request_id)
         if "installDateTime" in firmware:
             await self._until(firmware["installDateTime"], "InstallScheduled", request_id)
-        await self._when_idle()
+        claimed = INSTALL_DURING_TRANSACTION in station.config.claims
+        during = claimed or station.faults.active(F.FIRMWARE_ACTIVATED_DURING_TRANSACTION)
+        if not during or station.faults.active(F.FIRMWARE_INSTALL_WAITS_FOR_TRANSACTION):
+            await self._after_transactions("InstallScheduled", request_id)
         self._status("Installing", request_id)
+        if not content.startswith(IMAGE_HEADER) and not station.faults.active(F.FIRMWARE_INSTALL_NOT_VERIFIED):
+            log.info("firmware of request %d is not an image of this station: old firmware kept", request_id)
+            self._status("InstallVerificationFailed", request_id)
+            return
         await station.outbox.drained(lambda item: item.action == "FirmwareStatusNotification", 30.0)
         if request_id != self._current:
             return
         self._installed_request = request_id
+        if claimed and self._busy():  # C-43: the new firmware is activated by restarting the controller only
+            log.info("firmware of request %d installed; controller restarts, transactions go on", request_id)
+            station.restart_controller("FirmwareUpdate")
+            return
         log.info("firmware of request %d installed; rebooting into it", request_id)
         station.reboot("FirmwareUpdate")
 
@@ -171,23 +212,45 @@ class FirmwareUpdater:
         interval = int(payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S))
         for attempt in range(attempts):
             try:
-                return await download(location)
+                return await download(location, self._station.transfer_tls())
             except TransferFailed as exc:
                 log.info("firmware download attempt %d failed: %s", attempt + 1, exc)
             if attempt + 1 < attempts:
                 await asyncio.sleep(interval)
         return None
 
-    async def _when_idle(self) -> None:
-        """L01.FR.06: installation waits until no transaction is running."""
-        while any(evse.tx is not None for evse in self._station.evses):
+    def _busy(self) -> bool:
+        return any(evse.tx is not None for evse in self._station.evses)
+
+    async def _after_transactions(self, scheduled: str, request_id: int) -> None:
+        """L01.FR.06/07: report `scheduled`, keep idle connectors free or not, and wait until no transaction runs."""
+        if not self._busy():
+            return
+        station = self._station
+        waiting_for = {evse.id for evse in station.evses if evse.tx is not None}
+        self._status(scheduled, request_id)
+        allow = station.dm.get_bool(dmc.ALLOW_NEW_SESSIONS_PENDING_FIRMWARE)
+        if not allow and not station.faults.active(F.FIRMWARE_PENDING_SESSIONS_ALLOWED):
+            station.availability.held_for_firmware = True
+            for evse in station.evses:
+                station.availability.apply(evse)
+        early = station.faults.active(F.FIRMWARE_INSTALL_AFTER_FIRST_TRANSACTION)
+        while any(evse.tx is not None for evse in station.evses if not early or evse.id in waiting_for):
             await asyncio.sleep(BUSY_POLL_S)
+
+    def _release_sessions(self) -> None:
+        availability = self._station.availability
+        if availability.held_for_firmware:
+            availability.held_for_firmware = False
+            for evse in self._station.evses:
+                availability.apply(evse)
 
     async def after_boot(self, call: Callable[[str, dict[str, Any]], Awaitable[Any]]) -> None:
         """After the reboot into the new firmware: Installed, then the FirmwareUpdated security event."""
         request_id, self._installed_request = self._installed_request, None
         if request_id is None:
             return
+        self._last = None
         await call("FirmwareStatusNotification", {"status": "Installed", "requestId": request_id})
         if not self._station.faults.active(F.FIRMWARE_UPDATED_EVENT_MISSING):
             event = {"type": "FirmwareUpdated", "timestamp": self._station.clock.stamp()}

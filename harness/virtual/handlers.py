@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
+from harness.virtual import summary_inventory
 from harness.virtual.connector_lock import unlock_connector
 from harness.virtual.data_transfer import carries_custom_data, data_transfer
 from harness.virtual.device_model import VariableKey
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("harness.virtual")
 
 Action = Callable[[dict[str, Any]], Reply]
+SMART_CHARGING_ACTIONS = ("SetChargingProfile", "ClearChargingProfile", "GetChargingProfiles", "GetCompositeSchedule")
 # A TriggerMessage handler: given the target EVSEs, what to send after the response (None: Rejected).
 Trigger = Callable[[list["Evse"], dict[str, Any] | None], Callable[[], None] | None]
 
@@ -54,7 +56,7 @@ class CsmsRequests:
             "InstallCertificate": lambda p: Reply(self._station.certificates.install(p)),
             "GetInstalledCertificateIds": lambda p: Reply(self._station.certificates.installed_ids(p)),
             "DeleteCertificate": lambda p: Reply(self._station.certificates.delete(p)),
-            "CertificateSigned": lambda p: self._station.v2g_renewal.certificate_signed(p),
+            "CertificateSigned": lambda p: self._station.signing.certificate_signed(p),
             # >>> CERTIFICATES (block M): add above this line
             "UnlockConnector": self.unlock_connector,
             "DataTransfer": lambda p: Reply(data_transfer(p, self._station.faults)),
@@ -80,8 +82,19 @@ class CsmsRequests:
             "GetDisplayMessages": lambda p: self._station.display.get(p),
             "ClearDisplayMessage": lambda p: self._station.display.clear(p),
             "GetReport": CustomReports(station.dm, station.outbox, station.clock.stamp, station.faults).get_report,
+            "CostUpdated": lambda p: self._station.tariff_cost.cost_updated(p),
             # >>> PROVISIONING AND DISPLAY (blocks B, O): add above this line
         }
+        if not station.config.features.smart_charging:
+            # K01.FR.29: a station without Smart Charging answers its messages with CALLERROR NotSupported.
+            for action in SMART_CHARGING_ACTIONS:
+                self._routes[action] = self._smart_charging_absent
+            if station.faults.active(F.SC_UNSUPPORTED_PROFILE_REJECTED):
+                self._routes["SetChargingProfile"] = lambda p: Reply({"status": "Rejected"})
+
+    @staticmethod
+    def _smart_charging_absent(payload: dict[str, Any]) -> Reply:
+        return Reply(error=("NotSupported", "this station does not support Smart Charging"))
 
     async def handle(self, action: str, payload: dict[str, Any]) -> Reply:
         """Entry point for the RPC layer; the payload is already schema-valid."""
@@ -120,6 +133,9 @@ class CsmsRequests:
 
     def get_base_report(self, payload: dict[str, Any]) -> Reply:
         station = self._station
+        unsupported = summary_inventory.refusal(station.config.claims, station.faults, payload)
+        if unsupported is not None:
+            return unsupported
         entries = station.dm.report(payload["reportBase"])
         if not entries:
             return Reply({"status": "EmptyResultSet"})
@@ -145,6 +161,8 @@ class CsmsRequests:
 
     def reset(self, payload: dict[str, Any]) -> Reply:
         station = self._station
+        if "evseId" in payload and station.evse_reset.offered:
+            return station.evse_reset.request(payload)
         if "evseId" in payload and station.faults.active(F.RESET_EVSE_ACCEPTED):
             return Reply({"status": "Accepted"})
         if "evseId" in payload:
@@ -175,6 +193,9 @@ class CsmsRequests:
     def request_start(self, payload: dict[str, Any]) -> Reply:
         station = self._station
         refusal = station.smart_charging.check_remote_start(payload)
+        absent = not station.config.features.smart_charging
+        if absent and "chargingProfile" in payload and station.faults.active(F.SC_UNSUPPORTED_PROFILE_REJECTED):
+            refusal = "UnsupportedRequest"  # the fault: a profile it cannot use refuses the start (F01.FR.12)
         if refusal is not None:
             return Reply({"status": "Rejected", "statusInfo": {"reasonCode": refusal}})
         registered = station.boot.registration == "Accepted"
@@ -235,7 +256,8 @@ class CsmsRequests:
                 wrong = self._station.faults.active(F.TRIGGER_BOOT_ACCEPTED_AGAIN)
                 return Reply({"status": "Accepted" if wrong else "Rejected"})  # F06.FR.17
             return Reply({"status": "Accepted"}, then=boot.trigger)
-        if not self._station.boot.ready:
+        if self._station.boot.registration != "Accepted":
+            # Accepted but still sending its post-boot reports: the triggered message queues behind them.
             return Reply({"status": "Rejected"})
         trigger = self._triggers().get(requested)
         if trigger is None:
@@ -245,20 +267,19 @@ class CsmsRequests:
         return Reply({"status": "Rejected"}) if then is None else Reply({"status": "Accepted"}, then=then)
 
     def _triggers(self) -> dict[str, Trigger]:
-        # No firmware update and no log upload is ever in progress here: both report Idle (F06.FR.15/16).
-        stale = self._station.faults.active(F.TRIGGER_REPORTS_LAST_STATUS)
+        # A firmware update or log upload in progress reports its status, else Idle (F06.FR.14-16).
         return {
             "Heartbeat": self._trigger_simple("Heartbeat", {}),
             "FirmwareStatusNotification": self._trigger_simple(
-                "FirmwareStatusNotification", {"status": "Installed" if stale else "Idle"}
+                "FirmwareStatusNotification", self._station.firmware.trigger_status()
             ),
-            "LogStatusNotification": self._trigger_simple(
-                "LogStatusNotification", {"status": "Uploaded" if stale else "Idle"}
-            ),
+            "LogStatusNotification": self._trigger_simple("LogStatusNotification", self._station.logs.trigger_status()),
             "StatusNotification": self._trigger_status,
             "MeterValues": self._trigger_meter_values,
             "TransactionEvent": self._trigger_transaction,
             "SignV2GCertificate": self._station.v2g_renewal.trigger,
+            "SignChargingStationCertificate": self._station.station_certificate.trigger,
+            **self._station.combined_certificate.triggers(),  # ISO-3 only, else NotImplemented (F06.FR.08)
         }
 
     def _trigger_simple(self, action: str, body: dict[str, Any]) -> Trigger:

@@ -1,8 +1,10 @@
-"""The station's side of file transfer (L01 firmware download, N01 log upload): plain HTTP/1.1, one request each."""
+"""The station's side of file transfer (L01 firmware download, N01 log upload): HTTP/1.1, one request each, over
+TLS for an https:// location (trusting what the station's TLS client trusts: the CSMS roots it holds)."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from urllib.parse import urlsplit
 
 TRANSFER_TIMEOUT_S = 10.0
@@ -12,15 +14,20 @@ class TransferFailed(Exception):
     """The file could not be fetched or stored (unreachable server, refused, wrong status)."""
 
 
-async def _exchange(url: str, method: str, body: bytes = b"") -> tuple[int, bytes]:
+async def _exchange(url: str, method: str, body: bytes = b"", tls: ssl.SSLContext | None = None) -> tuple[int, bytes]:
     parts = urlsplit(url)
-    if parts.scheme != "http" or parts.hostname is None:
-        raise TransferFailed(f"unsupported location {url!r} (this station speaks HTTP only)")
+    if parts.scheme not in ("http", "https") or parts.hostname is None:
+        raise TransferFailed(f"unsupported location {url!r} (this station speaks HTTP and HTTPS only)")
+    if parts.scheme == "https" and tls is None:
+        raise TransferFailed(f"{url}: HTTPS needs a trusted root, and this station was given none")
     path = parts.path or "/"
     host = parts.hostname
+    secure = tls if parts.scheme == "https" else None
+    port = parts.port or (443 if secure else 80)
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, parts.port or 80), TRANSFER_TIMEOUT_S)
-    except (OSError, TimeoutError) as exc:
+        connecting = asyncio.open_connection(host, port, ssl=secure, server_hostname=host if secure else None)
+        reader, writer = await asyncio.wait_for(connecting, TRANSFER_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:  # ssl.SSLError (an untrusted server) is an OSError
         raise TransferFailed(f"cannot connect to {host}: {exc}") from None
     try:
         head = f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {len(body)}\r\n"
@@ -40,14 +47,14 @@ async def _exchange(url: str, method: str, body: bytes = b"") -> tuple[int, byte
     return status, content
 
 
-async def download(url: str) -> bytes:
-    status, content = await _exchange(url, "GET")
+async def download(url: str, tls: ssl.SSLContext | None = None) -> bytes:
+    status, content = await _exchange(url, "GET", tls=tls)
     if status != 200:
         raise TransferFailed(f"GET {url}: HTTP {status}")
     return content
 
 
-async def upload(url: str, body: bytes) -> None:
-    status, _ = await _exchange(url, "PUT", body)
+async def upload(url: str, body: bytes, tls: ssl.SSLContext | None = None) -> None:
+    status, _ = await _exchange(url, "PUT", body, tls)
     if status not in (200, 201, 204):
         raise TransferFailed(f"PUT {url}: HTTP {status}")

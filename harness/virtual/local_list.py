@@ -102,7 +102,8 @@ class LocalAuthList:
             key = dmc.LOCAL_PRE_AUTHORIZE if online else dmc.LOCAL_AUTHORIZE_OFFLINE
             return (True, info) if self._dm.get_bool(key) else None  # C14.FR.02 / C13.FR.02
         if not online:
-            return False, info  # C13.FR.02: offline, a listed idToken that is not Accepted is refused
+            # C13.FR.02: offline, a listed idToken that is not Accepted is refused
+            return self._faults.active(F.OFFLINE_LIST_STATUS_IGNORED), info
         no_post = self._dm.get_bool(dmc.LOCAL_LIST_DISABLE_POST_AUTHORIZE)
         if no_post or self._faults.active(F.LOCAL_LIST_NO_POST_AUTHORIZE):
             return False, info  # C14.FR.03 switched off: refused without asking the CSMS

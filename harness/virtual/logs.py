@@ -1,4 +1,8 @@
-"""N01 GetLog on the virtual station: the diagnostics and security logs, uploaded over HTTP with retries."""
+"""N01 GetLog on the virtual station: the diagnostics and security logs, uploaded over HTTP with retries.
+
+One upload at a time: a new GetLog cancels the one in progress (C-57, N01.FR.12) or, without that claim, is
+Rejected. A triggered LogStatusNotification reports the upload in progress, else Idle (F06.FR.14/15).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from harness.virtual import faults as F
+from harness.virtual.claims import CANCEL_LOG_UPLOAD
 from harness.virtual.http_transfer import TransferFailed, upload
 from harness.virtual.rpc import Reply
 
@@ -40,6 +45,21 @@ class LogUploads:
         self._recorder = LogRecorder()
         log.addHandler(self._recorder)
         self._security: collections.deque[str] = collections.deque(maxlen=KEPT_RECORDS)
+        self._task: asyncio.Task[None] | None = None
+        # The GetLog being carried out: Python 3.11's wait_for can swallow a cancellation, so a cancelled upload
+        # checks it is still the current one before it reports anything.
+        self._current: int | None = None
+        self._last: dict[str, Any] | None = None  # the status of the upload in progress, for TriggerMessage
+
+    def forget(self) -> None:
+        self._task, self._last, self._current = None, None, None
+
+    def trigger_status(self) -> dict[str, Any]:
+        """F06.FR.14/15: what a triggered LogStatusNotification reports now."""
+        running = self._task is not None and not self._task.done()
+        if not running or self._last is None or self._station.faults.active(F.TRANSFER_TRIGGER_REPORTS_IDLE):
+            return {"status": "Uploaded" if self._station.faults.active(F.TRIGGER_REPORTS_LAST_STATUS) else "Idle"}
+        return dict(self._last)
 
     def security_event(self, payload: dict[str, Any]) -> None:
         """Every security event the station raises goes into the security log (A04.FR.02)."""
@@ -58,18 +78,55 @@ class LogUploads:
         interval = int(payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S))
         reported = 0 if station.faults.active(F.LOG_STATUS_WRONG_REQUEST_ID) else request_id
 
+        def status(value: str) -> None:
+            if self._current != request_id:
+                raise asyncio.CancelledError
+            payload = {"status": value, "requestId": reported}
+            self._last = payload if value == "Uploading" else None
+            station.outbox.put("LogStatusNotification", payload)
+
         async def send() -> None:
             for attempt in range(attempts):
-                station.outbox.put("LogStatusNotification", {"status": "Uploading", "requestId": reported})
+                status("Uploading")
                 try:
-                    await upload(url, content)
+                    await upload(url, content, station.transfer_tls())
                 except TransferFailed as exc:
                     log.info("log upload attempt %d failed: %s", attempt + 1, exc)
                 else:
-                    station.outbox.put("LogStatusNotification", {"status": "Uploaded", "requestId": reported})
+                    status("Uploaded")
                     return
                 if attempt + 1 < attempts:
                     await asyncio.sleep(interval)
-            station.outbox.put("LogStatusNotification", {"status": "UploadFailure", "requestId": reported})
+            status("UploadFailure")
 
-        return Reply({"status": "Accepted", "filename": filename}, then=lambda: station.spawn(send()))
+        answer = "Accepted"
+        cancelled: dict[str, Any] | None = None
+        if self._task is not None and not self._task.done():
+            cancellable = CANCEL_LOG_UPLOAD in station.config.claims
+            if not cancellable or station.faults.active(F.LOG_UPLOAD_NOT_CANCELLED):
+                return Reply({"status": "Rejected"})
+            answer, cancelled = "AcceptedCanceled", self._last
+
+        def start() -> None:
+            if self._task is not None:
+                self._task.cancel()
+                log.info("log upload in progress cancelled by GetLog %d", request_id)
+                # The cancelled upload's end is told with its own requestId (N01.FR.12).
+                previous = (cancelled or {}).get("requestId", reported)
+                station.outbox.put("LogStatusNotification", {"status": "AcceptedCanceled", "requestId": previous})
+                self._last = None
+            self._current = request_id
+            self._task = asyncio.ensure_future(send())
+            station.spawn(self._watch(self._task))
+
+        if answer == "Accepted":
+            self._task = None
+        return Reply({"status": answer, "filename": filename}, then=start)
+
+    @staticmethod
+    async def _watch(task: asyncio.Task[None]) -> None:
+        # Spawned so that a reboot or power cycle cancels the upload together with the station's other work.
+        try:
+            await task
+        finally:
+            task.cancel()

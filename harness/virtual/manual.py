@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.virtual import faults as F
 from harness.virtual.evse import Connector, Evse
+from harness.virtual.socket_shutter import refuses_plug
 
 if TYPE_CHECKING:
     from harness.virtual.station import Station
@@ -63,6 +64,8 @@ class ManualActions:
         if evse.plugged_connector() is not None:
             raise ControlError(409, f"an EV is already plugged in at EVSE {evse.id}")
         station = self._station
+        if refuses_plug(station.config.claims, evse):
+            raise ControlError(409, f"the socket of EVSE {evse.id} stays locked until an idToken is authorized")
         connector.plugged = True
         if evse.auth is not None:
             evse.auth.cable_deadline = None
@@ -75,6 +78,7 @@ class ManualActions:
             raise ControlError(409, f"no EV plugged in at EVSE {evse.id} connector {connector.id}")
         connector.plugged = False
         evse.ev_suspended = False
+        evse.ev_side_unplugged = False
         evse.session_closed = False
         evse.hlc_session = False  # the next EV may charge without ISO 15118
         evse.meter.hlc_setpoint_w = None
@@ -98,6 +102,21 @@ class ManualActions:
         evse.ev_suspended = suspended
         reason = "StoppedByEV" if suspended else None
         self._station.engine.evaluate(evse, "ChargingStateChanged", stopped_reason=reason)
+
+    def ev_not_ready(self, body: dict[str, Any]) -> None:
+        """The EV that will be plugged in at this EVSE does not ask for energy (E03, TC_E_38_CS)."""
+        evse = self._evse(body)
+        if evse.plugged_connector() is not None:
+            raise ControlError(409, f"an EV is already plugged in at EVSE {evse.id}; suspend it instead")
+        evse.ev_suspended = True
+
+    def ev_side_unplug(self, body: dict[str, Any]) -> None:
+        """Pull the cable out of the EV, leaving it at the station (E10, harness/virtual/ev_side.py)."""
+        self._station.ev_side.disconnected(self._evse(body))
+
+    def ev_side_plug_in(self, body: dict[str, Any]) -> None:
+        """Put the cable that stayed at the station back into the EV."""
+        self._station.ev_side.reconnected(self._evse(body))
 
     def state(self) -> dict[str, Any]:
         station = self._station

@@ -30,7 +30,15 @@ def sampled_values(meter: PowerMeter, measurands: Iterable[str], context: str) -
     return values
 
 
-def meter_value(meter: PowerMeter, measurands: Iterable[str], context: str, timestamp: str) -> dict[str, Any] | None:
+Signer = Callable[[dict[str, Any], str], dict[str, Any]]  # (sampledValue, timestamp) -> signedMeterValue
+
+
+def meter_value(
+    meter: PowerMeter, measurands: Iterable[str], context: str, timestamp: str, sign: Signer | None = None
+) -> dict[str, Any] | None:
     """A MeterValue, or None when no measurand is configured (sampledValue needs at least one item)."""
     values = sampled_values(meter, measurands, context)
+    if sign is not None:
+        for value in values:
+            value["signedMeterValue"] = sign(value, timestamp)
     return {"timestamp": timestamp, "sampledValue": values} if values else None

@@ -1,20 +1,23 @@
 """N02-N06 variable monitoring on the virtual station: monitors on device-model variables and their reports.
 
-The station leaves the factory without preconfigured or hard-wired monitors; custom monitors live until they are
-cleared, replaced, removed by SetMonitoringBase HardWiredOnly or a factory reset. Every tick the monitored values
-are sampled; a monitor that triggers (N07: Delta, Upper/LowerThreshold, Periodic) and whose severity passes the
-monitoring level raises a NotifyEvent.
+Which monitors the station leaves the factory with, and what each monitoring base keeps, is in monitor_base.py.
+Custom monitors live until they are cleared, replaced, removed by SetMonitoringBase FactoryDefault or
+HardWiredOnly or a factory reset; they survive reboots (N07.FR.13). Every tick the monitored values are sampled;
+a monitor that triggers (N07: Delta, Upper/LowerThreshold, Periodic) and whose severity passes the monitoring level
+raises a NotifyEvent.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
+from harness.virtual import monitor_base as mb
 from harness.virtual.device_model import ComponentRef, VariableKey, VariableSpec
+from harness.virtual.monitor_base import Monitor
 from harness.virtual.rpc import Reply
 
 if TYPE_CHECKING:
@@ -34,44 +37,48 @@ MONITORS_PER_REPORT = 20
 LOWEST_SEVERITY = 9
 
 
-@dataclass(frozen=True)
-class Monitor:
-    id: int
-    variable: VariableKey
-    type: str
-    value: float
-    severity: int
-    transaction: bool
-
-    def as_report(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "transaction": self.transaction, "value": self.value, "type": self.type,
-            "severity": self.severity,
-        }  # fmt: skip
-
-
 class Monitoring:
     """The station's monitors, the active monitoring level and the requests that manage them."""
 
-    def __init__(self, dm: DeviceModel, faults: FaultSet, outbox: Outbox, clock: Clock) -> None:
+    def __init__(
+        self, dm: DeviceModel, faults: FaultSet, outbox: Outbox, clock: Clock, evse_ids: list[int] | None = None
+    ) -> None:
         self._dm, self._faults, self._outbox, self._clock = dm, faults, outbox, clock
-        self._ids = itertools.count(1)
+        self._evse_ids = evse_ids or []
+        self._ids = itertools.count(mb.FIRST_CUSTOM_ID)
         self.monitors: dict[int, Monitor] = {}
         self.level = LOWEST_SEVERITY
+        self.base = mb.SHIPPED_BASE
         self._events = itertools.count(1)
         self._seen: dict[int, str] = {}  # Delta: the value the next change is measured from
         self._due: dict[int, float] = {}  # Periodic: when the next event is due (epoch seconds)
         self._alerting: set[int] = set()  # thresholds currently exceeded
+        self._last_tx: dict[int, str] = {}  # per EVSE: the transaction that ran last
+        self.transaction_of: Callable[[int | None], str | None] = lambda evse_id: None
+        self.online: Callable[[], bool] = lambda: True
+        self.forget_all()
+        dm.bind(dmc.ACTIVE_MONITORING_BASE, lambda: self.base)
+        dm.bind(dmc.ACTIVE_MONITORING_LEVEL, lambda: str(self.level))
 
     def forget_all(self) -> None:
-        self.monitors.clear()
+        """Back to the factory: the shipped base, its monitors only, the lowest level."""
+        self.base = mb.SHIPPED_BASE
+        self.monitors = mb.after_base(self.base, {}, self._evse_ids, keep_overruled=False)
+        self._ids = itertools.count(mb.FIRST_CUSTOM_ID)
         self.level = LOWEST_SEVERITY
         self._seen.clear()
         self._due.clear()
         self._alerting.clear()
+        self._last_tx.clear()
+
+    def powered_down(self) -> None:
+        """Monitors are persistent (N07.FR.13); the fault forgets the custom ones."""
+        if self._faults.active(F.MONITORS_LOST_ON_REBOOT):
+            self.monitors = mb.after_base(self.base, {}, self._evse_ids, keep_overruled=False)
 
     # N07 monitor events
     def tick(self, epoch: float) -> None:
+        transactions = {evse_id: self._transaction_for(evse_id) for evse_id in self._evse_ids}
         for monitor in list(self.monitors.values()):
             if self._dm.spec(monitor.variable) is None:
                 continue
@@ -80,7 +87,21 @@ class Monitoring:
             if trigger is not None and (
                 monitor.severity <= self.level or self._faults.active(F.MONITOR_EVENTS_IGNORE_LEVEL)
             ):
-                self._notify(monitor, trigger, current)
+                evse_id = monitor.variable.component.evse_id
+                self._notify(monitor, trigger, current, transactions.get(evse_id) if evse_id is not None else None)
+
+    def _transaction_for(self, evse_id: int) -> str | None:
+        """The transaction an EVSE's event belongs to: the one running, or the one that just ended while its
+        energy still dies away (the power falls through a threshold only after the transaction stopped)."""
+        running = self.transaction_of(evse_id)
+        if running is not None:
+            self._last_tx[evse_id] = running
+            return running
+        power = dmc.evse_power(evse_id)
+        if self._dm.spec(power) is not None and float(self._dm.value(power)) != 0.0:
+            return self._last_tx.get(evse_id)
+        self._last_tx.pop(evse_id, None)
+        return None
 
     def _triggered(self, monitor: Monitor, current: str, epoch: float) -> str | None:
         if monitor.type == "Delta":
@@ -103,6 +124,8 @@ class Monitoring:
             return "Alerting"
         if was and not exceeded:
             self._alerting.discard(monitor.id)
+            if self._faults.active(F.MONITOR_THRESHOLD_CLEAR_SILENT):
+                return None
             return "Alerting"  # the return to normal is reported too, as cleared (N07.FR.04 reading)
         return None
 
@@ -114,23 +137,36 @@ class Monitoring:
             changed = abs(float(current) - float(before)) >= monitor.value
         except ValueError:
             changed = True  # N07.FR.07: a non-numeric value triggers a Delta monitor on any change
-        if changed:
-            self._seen[monitor.id] = current
-            return "Delta"
-        return None
+        if changed or self._faults.active(F.MONITOR_DELTA_FROM_LAST_SAMPLE):
+            self._seen[monitor.id] = current  # the fault: every sample becomes the reference
+        return "Delta" if changed else None
 
-    def _notify(self, monitor: Monitor, trigger: str, current: str) -> None:
+    def _notify(self, monitor: Monitor, trigger: str, current: str, transaction_id: str | None) -> None:
+        if not self.online() and not self._queued_offline(monitor.severity):
+            return  # N07.FR.04: offline, only events at or below OfflineQueuingSeverity are kept
+        spec = self._dm.spec(monitor.variable)
+        secret = spec is not None and spec.mutability == "WriteOnly"
+        if secret and not self._faults.active(F.MONITOR_EVENT_SHOWS_SECRET):
+            current = ""  # N07.FR.10: a write-only value never leaves the station
         event: dict[str, Any] = {
             "eventId": next(self._events), "timestamp": self._clock.stamp(), "trigger": trigger,
             "actualValue": current[:2500], "component": monitor.variable.component.to_json(),
             "variable": monitor.variable.variable_json(), "variableMonitoringId": monitor.id,
-            "eventNotificationType": "CustomMonitor",
+            "eventNotificationType": monitor.origin,
         }  # fmt: skip
         if trigger == "Alerting" and monitor.id not in self._alerting:
             event["cleared"] = True
+        if transaction_id is not None:
+            event["transactionId"] = transaction_id
         self._outbox.put(
             "NotifyEvent", {"generatedAt": self._clock.stamp(), "seqNo": 0, "tbc": False, "eventData": [event]}
         )
+
+    def _queued_offline(self, severity: int) -> bool:
+        limit = self._dm.get_int(dmc.OFFLINE_QUEUING_SEVERITY)
+        if self._faults.active(F.OFFLINE_QUEUING_SEVERITY_INVERTED):
+            return severity > limit
+        return severity <= limit
 
     # N04 SetVariableMonitoring
     def set_variable_monitoring(self, payload: dict[str, Any]) -> Reply:
@@ -143,6 +179,11 @@ class Monitoring:
         }  # fmt: skip
         component = ComponentRef.from_json(item["component"])
         variable = VariableKey(component, item["variable"]["name"], item["variable"].get("instance"))
+        existing = self.monitors.get(item["id"]) if "id" in item else None
+        if existing is not None and self._unchangeable(existing, variable):
+            result["status"] = "Rejected"  # N04.FR.16 / N04.FR.18: another variable, or a hard-wired monitor
+            result["statusInfo"] = {"reasonCode": "InvalidValue" if existing.origin != mb.HARDWIRED else "ReadOnly"}
+            return result
         if self._faults.active(F.MONITOR_REQUEST_UNCHECKED):
             refusal: tuple[str, str] | None = None
         else:
@@ -165,15 +206,23 @@ class Monitoring:
             return result
         if monitor_id is None or self._faults.active(F.MONITOR_ID_NOT_REPLACED):
             monitor_id = next(self._ids)
+        # N04.FR.15: a changed preconfigured monitor counts as custom until a base restores it.
         self.monitors[monitor_id] = Monitor(
             monitor_id, variable, item["type"], float(item["value"]), item["severity"], item.get("transaction", False)
         )
-        for state in (self._seen, self._due):
-            state.pop(monitor_id, None)  # a replaced monitor starts afresh from the present value
+        self._due.pop(monitor_id, None)
+        self._seen.pop(monitor_id, None)
+        if self._dm.spec(variable) is not None:
+            self._seen[monitor_id] = self._dm.value(variable)  # a Delta counts from the value when it was set
         self._alerting.discard(monitor_id)
         result["id"] = monitor_id
         result["status"] = "Accepted"
         return result
+
+    def _unchangeable(self, existing: Monitor, variable: VariableKey) -> bool:
+        if existing.origin == mb.HARDWIRED:
+            return True
+        return existing.variable.index() != variable.index() and not self._faults.active(F.MONITOR_ID_TARGET_UNCHECKED)
 
     def _refusal(self, item: dict[str, Any], spec: VariableSpec) -> tuple[str, str] | None:
         kind, value = item["type"], float(item["value"])
@@ -204,7 +253,10 @@ class Monitoring:
         results = []
         for monitor_id in payload["id"]:
             keep = self._faults.active(F.MONITOR_CLEAR_ALWAYS_ACCEPTED)
-            if keep or self.monitors.pop(monitor_id, None) is not None:
+            found = self.monitors.get(monitor_id)
+            if found is not None and found.origin == mb.HARDWIRED and not keep:
+                results.append({"id": monitor_id, "status": "Rejected", "statusInfo": {"reasonCode": "ReadOnly"}})
+            elif keep or self.monitors.pop(monitor_id, None) is not None:
                 results.append({"id": monitor_id, "status": "Accepted"})
             else:
                 results.append({"id": monitor_id, "status": "NotFound", "statusInfo": {"reasonCode": "NotFound"}})
@@ -213,10 +265,16 @@ class Monitoring:
     # N03 SetMonitoringBase, N05 SetMonitoringLevel
     def set_monitoring_base(self, payload: dict[str, Any]) -> Reply:
         base = payload["monitoringBase"]
-        if base == "HardWiredOnly":
-            if self._faults.active(F.MONITORING_BASE_HARDWIRED_REJECTED):
-                return Reply({"status": "Rejected"})
-            self.monitors.clear()  # N03.FR.05: custom monitors go; there are no preconfigured ones to disable
+        if base == "HardWiredOnly" and self._faults.active(F.MONITORING_BASE_HARDWIRED_REJECTED):
+            return Reply({"status": "Rejected"})
+        if base not in mb.BASES:
+            return Reply({"status": "Accepted"})  # only reachable when the request parser let the value through
+        keep = self._faults.active(F.MONITORING_BASE_KEEPS_OVERRULED)
+        self.monitors = mb.after_base(base, self.monitors, self._evse_ids, keep_overruled=keep)
+        for monitor_id in [i for i in (*self._seen, *self._due) if i not in self.monitors]:
+            self._seen.pop(monitor_id, None)
+            self._due.pop(monitor_id, None)
+        self.base = base
         return Reply({"status": "Accepted"})
 
     def set_monitoring_level(self, payload: dict[str, Any]) -> Reply:
@@ -232,7 +290,10 @@ class Monitoring:
         criteria = payload.get("monitoringCriteria")
         kinds: frozenset[str] | None = None
         if criteria:
-            kinds = frozenset().union(*(CRITERIA[c] for c in criteria))
+            # An unknown criterion only gets here when the request parser let it through (a fault): ignored.
+            kinds = frozenset().union(*(CRITERIA.get(c, frozenset()) for c in criteria))
+            if self._faults.active(F.MONITOR_REPORT_CRITERIA_IGNORED):
+                kinds = None
         wanted = payload.get("componentVariable")
         chosen = [
             m for m in sorted(self.monitors.values(), key=lambda m: m.id)

@@ -29,9 +29,29 @@ class ConnectionProfile:
 
 class NetworkProfiles:
     def __init__(self, initial: ConnectionProfile, faults: FaultSet) -> None:
+        self._initial = initial
         self.slots: dict[int, ConnectionProfile] = {1: initial}
         self.active_slot = 1
         self._faults = faults
+
+    def factory_reset(self) -> None:
+        """Only the profile the station was started with, as it left the factory (it may be below the active one:
+        a factory reset is no OCPP downgrade)."""
+        self.slots = {1: self._initial}
+        self.active_slot = 1
+
+    def without_lower_profiles(self, priority: str, connected_slot: int) -> str:
+        """A05.FR.05/06: once connected at a higher security profile, the slots below it leave the priority list."""
+        connected = self.slots.get(connected_slot)
+        if connected is None:
+            return priority
+        active = connected.security_profile
+        kept = [m for m in priority.split(",") if m.strip().isdigit() and self._at_least(int(m), active)]
+        return ",".join(m.strip() for m in kept) or str(connected_slot)
+
+    def _at_least(self, slot: int, security_profile: int) -> bool:
+        profile = self.slots.get(slot)
+        return profile is not None and profile.security_profile >= security_profile
 
     @property
     def security_profile(self) -> int:

@@ -43,6 +43,9 @@ class Outbox:
         self._attempts = attempts
         self._attempt_interval_s = attempt_interval_s
         self.retry_on_error = True
+        self.retry_on_timeout = True
+        # Whether the station can use an answer (action, request, response); one it cannot counts as a CALLERROR.
+        self.usable: Callable[[str, dict[str, Any], dict[str, Any]], bool] = lambda action, request, answer: True
 
     def put(self, action: str, payload: dict[str, Any], *, persistent: bool = False) -> asyncio.Future[Outcome]:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -105,8 +108,10 @@ class Outbox:
             item.on_the_wire = False
             if outcome.kind == "lost":
                 return
+            if outcome.kind == "result" and not self.usable(item.action, item.payload, outcome.payload):
+                outcome = Outcome("error", outcome.payload)
             # E13: a TransactionEvent without a usable answer (none, or a CALLERROR: TC_E_50_CS) is sent again.
-            retried = ("timeout", "error") if self.retry_on_error else ("timeout",)
+            retried = ("timeout",) * self.retry_on_timeout + ("error",) * self.retry_on_error
             if outcome.kind in retried and item.persistent and item in self._items:
                 item.attempts += 1
                 if item.attempts < self._attempts():

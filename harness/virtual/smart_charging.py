@@ -71,6 +71,8 @@ class SmartCharging:
         return self._dm.get_bool(dmc.SMART_CHARGING_ENABLED)
 
     def _rate_units(self) -> list[str]:
+        if self._faults.active(F.SC_RATE_UNIT_NOT_CHECKED):
+            return ["A", "W"]  # the fault: whatever RateUnit says, both units are taken
         return self._dm.get_list(dmc.RATE_UNIT)
 
     # ------------------------------------------------------------------ K01
@@ -170,6 +172,9 @@ class SmartCharging:
             return {"status": "Accepted" if self._faults.active(F.SC_CLEAR_UNKNOWN_ACCEPTED) else "Unknown"}
         if self._faults.active(F.SC_CLEAR_NO_OP):
             return {"status": "Accepted"}
+        any_evse = "evseId" not in request.get("chargingProfileCriteria", {})
+        if any_evse and self._faults.active(F.SC_CLEAR_FIRST_EVSE_ONLY):
+            doomed = [p for p in doomed if p.evse_id == min(d.evse_id for d in doomed)]
         self._profiles = [p for p in self._profiles if p not in doomed]
         log.info("charging profiles %s cleared", ",".join(str(p.id) for p in doomed))
         return {"status": "Accepted"}

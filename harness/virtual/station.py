@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,31 +19,42 @@ from harness.virtual.aligned import AlignedSampler
 from harness.virtual.auth_cache import AuthCache
 from harness.virtual.authorization import Authorizer
 from harness.virtual.availability import Availability
+from harness.virtual.basic_auth import BasicAuthPassword
 from harness.virtual.boot import BootController
+from harness.virtual.certificate_signing import CertificateSigning
 from harness.virtual.certificates import CertificateStore, factory_for
+from harness.virtual.claims import DEFAULT_CLAIMS
 from harness.virtual.clock import Clock
+from harness.virtual.combined_certificate import CombinedCertificate
 from harness.virtual.connection import Link, Target
 from harness.virtual.customer import CustomerInformation
 from harness.virtual.device_model import DeviceModel, VariableKey
 from harness.virtual.display_messages import DisplayMessages
 from harness.virtual.dm_catalog import StationIdentity
+from harness.virtual.ev_side import EvSide, has_fixed_cable
 from harness.virtual.evse import Evse, make_evses
+from harness.virtual.evse_reset import EvseReset
 from harness.virtual.faults import FaultSet
+from harness.virtual.features import StationFeatures, shape_catalog
 from harness.virtual.firmware import FirmwareUpdater
 from harness.virtual.handlers import CsmsRequests
 from harness.virtual.local_list import LocalAuthList
 from harness.virtual.logs import LogUploads
+from harness.virtual.meter_signing import MeterSigner, SigningPolicy
 from harness.virtual.monitoring import Monitoring
 from harness.virtual.network_profiles import ConnectionProfile, NetworkProfiles
 from harness.virtual.outbox import Outbox
 from harness.virtual.plant import GridSupport, Plant
 from harness.virtual.power import RATED_POWER_W, STEP_S
 from harness.virtual.reservation import Reservations
+from harness.virtual.root_check import AdditionalRootCheck
 from harness.virtual.rpc import Rpc
 from harness.virtual.secc.config import SeccConfig
 from harness.virtual.secc.server import SeccServer
 from harness.virtual.secc_link import StationSeccLink
 from harness.virtual.smart_charging import SmartCharging
+from harness.virtual.station_certificate import StationCertificate, factory_client_files
+from harness.virtual.tariff_cost import TariffCost
 from harness.virtual.tls import StationTls, client_context, security_event_for
 from harness.virtual.transactions import TransactionEngine
 from harness.virtual.v2g_certificate import V2gCertificateRenewal
@@ -69,6 +81,8 @@ class StationConfig:
     secc: SeccConfig | None = None  # ISO 15118-20 on the first EVSE; None: OCPP and basic charging only
     tls: StationTls | None = None  # security profiles 2 and 3 (wss://)
     manufacturer_root: Path | None = None  # L01: the factory CA firmware signing certificates must chain to
+    features: StationFeatures = field(default_factory=StationFeatures)  # what the DUT profile claims
+    claims: frozenset[str] = DEFAULT_CLAIMS  # Part 5 optional features it claims (harness/virtual/claims.py)
 
 
 class Station:
@@ -85,18 +99,27 @@ class Station:
             if self.faults.active(F.ENERGY_REGISTER_DRIFTS):
                 evse.meter.register_scale = ENERGY_DRIFT_SCALE
             self.plant.meters.append(evse.meter)
-        catalog = dmc.build_catalog(config.identity, [evse.id for evse in self.evses], RATED_POWER_W)
+        evse_ids = [evse.id for evse in self.evses]
+        specs = dmc.build_catalog(config.identity, evse_ids, RATED_POWER_W)
+        specs += dmc.secc_variables(config.secc.evse_id if config.secc is not None else None)
+        catalog = shape_catalog(specs, config.features, config.claims, evse_ids)
         self.dm = DeviceModel(catalog, self.faults)
         self.outbox = Outbox(
             attempts=lambda: self.dm.get_int(dmc.MESSAGE_ATTEMPTS_TX),
             attempt_interval_s=lambda: float(self.dm.get_int(dmc.MESSAGE_ATTEMPT_INTERVAL_TX)),
         )
         self.outbox.retry_on_error = not self.faults.active(F.TX_EVENT_ERROR_NOT_RETRIED)
+        self.outbox.retry_on_timeout = not self.faults.active(F.TX_EVENT_TIMEOUT_NOT_RETRIED)
         self.boot = BootController(config.identity, self.dm, self.faults, self.outbox, self._after_boot)
         self.availability = Availability(self.evses, self.clock, self.faults, self.outbox)
         self.engine = TransactionEngine(
             self.dm, self.clock, self.faults, self.outbox, self._online, self._transaction_ended
         )
+        self.engine.signing = SigningPolicy(self.dm, self.faults, MeterSigner(config.identity.serial))
+        self.ev_side = EvSide(
+            self.dm, self.clock, self.faults, self.engine, self.availability,
+            fixed_cable=has_fixed_cable(config.claims),
+        )  # fmt: skip
         self.authorizer = Authorizer(
             self.dm, self.clock, self.faults, self.outbox, self.engine, self._online, self.spawn
         )
@@ -121,18 +144,34 @@ class Station:
         self.secc = SeccServer(config.secc, StationSeccLink(self, self.evses[0]), self.faults) if config.secc else None
         self.certificates = CertificateStore(factory_for(config.tls, self.secc), self.faults)
         secc_id = config.secc.evse_id if config.secc is not None else None
-        self.v2g_renewal = V2gCertificateRenewal(
-            self.certificates, self.outbox, self.faults, secc_id, config.identity.vendor, self.spawn
+        self.signing = CertificateSigning(
+            self.certificates, self.outbox, self.faults, self.spawn, dm=self.dm, security_event=self.security_event
         )
+        self.station_certificate = StationCertificate(
+            self.certificates, self.signing, self.dm, self.faults, config.identity, factory_client_files(config.tls),
+            self._client_certificate_changed,
+        )  # fmt: skip
+        self.v2g_renewal = V2gCertificateRenewal(
+            self.certificates, self.outbox, self.faults, secc_id, config.identity.vendor, self.spawn, self.signing
+        )
+        self.combined_certificate = CombinedCertificate(
+            self.certificates, self.signing, self.station_certificate, self.dm, self.faults,
+            secc_id or config.identity.serial, config.claims,
+        )  # fmt: skip
         self.firmware = FirmwareUpdater(self, config.manufacturer_root)
         self.logs = LogUploads(self)
-        self.monitoring = Monitoring(self.dm, self.faults, self.outbox, self.clock)
+        self.monitoring = Monitoring(self.dm, self.faults, self.outbox, self.clock, evse_ids)
+        self.monitoring.transaction_of = self._transaction_on
+        self.monitoring.online = self._online
         self.customer = CustomerInformation(self)
+        self.tariff_cost = TariffCost(self.faults)
+        self.outbox.usable = self.tariff_cost.usable
+        self.evse_reset = EvseReset(self)
         self.requests = CsmsRequests(self)
         self.network = NetworkProfiles(_first_connection_profile(config), self.faults)
         self.dm.bind(dmc.SECURITY_PROFILE, lambda: str(self.network.security_profile))
         self.dm.guard(dmc.NETWORK_PRIORITY, self.network.check_priority)
-        tls = client_context(config.tls, self.faults) if config.tls is not None else None
+        tls = self._client_context()
         self._tls_context = tls
         self.link = Link(
             config.csms_url, config.identity.identity, config.subprotocol, config.password, self.dm,
@@ -141,6 +180,9 @@ class Station:
             flat_backoff=self.faults.active(F.RECONNECT_BACKOFF_FLAT),
         )  # fmt: skip
         self.certificates.on_csms_roots_changed = self._trust_installed_roots
+        self.link.fallback_skips_backoff = self.faults.active(F.NETWORK_FALLBACK_SKIPS_BACKOFF)
+        self.basic_auth = BasicAuthPassword(self)
+        self.root_check = AdditionalRootCheck(self)
         self._security_events: list[str] = []  # refusals to report once the CSMS accepts us again
         self.reset_scheduled = False
         self._startup_event = "StartupOfTheDevice"
@@ -150,13 +192,47 @@ class Station:
         self.dm.on_change(self._variable_changed)
 
     def _trust_installed_roots(self) -> None:
-        """M05/M04: the next TLS handshakes trust exactly the CSMS roots in the certificate store."""
-        roots = self.certificates.csms_roots_pem()
-        if self.config.tls is not None and roots:
-            self.link.use_tls(client_context(self.config.tls, self.faults, roots))
+        """M05/M04: the next TLS handshakes trust exactly the CSMS roots in the certificate store (AS-2: the
+        fallback root only after the new one refused the CSMS's certificate)."""
+        if self.config.tls is None or self.faults.active(F.INSTALLED_CSMS_ROOT_NOT_TRUSTED):
+            return
+        roots, fallback = self.certificates.trust_anchors()
+        if roots:
+            settings = self.station_certificate.settings(self.config.tls)
+            fallback_tls = client_context(settings, self.faults, fallback) if fallback else None
+            self.link.use_tls(client_context(settings, self.faults, roots), fallback_tls)
+
+    def transfer_tls(self) -> ssl.SSLContext | None:
+        """The TLS client of HTTPS firmware downloads and log uploads: it trusts the CSMS roots the station holds."""
+        if self.config.tls is None:
+            return None
+        roots, _ = self.certificates.trust_anchors()
+        return client_context(self.station_certificate.settings(self.config.tls), self.faults, roots or None)
+
+    def _client_context(self) -> ssl.SSLContext | None:
+        """The TLS client with the station's current certificate: a CSMS asks for it only at profile 3."""
+        if self.config.tls is None:
+            return None
+        return client_context(self.station_certificate.settings(self.config.tls), self.faults)
+
+    def _client_certificate_changed(self) -> None:
+        """A02: a renewed certificate is presented from the next connection on."""
+        self._tls_context = self._client_context()
+        self._trust_installed_roots()
+
+    def security_event(self, event_type: str, tech_info: str) -> None:
+        """A security event the station raises now (logged, and sent as soon as it is online)."""
+        payload = {"type": event_type, "timestamp": self.clock.stamp(), "techInfo": tech_info[:255]}
+        self.logs.security_event(payload)
+        self.outbox.put("SecurityEventNotification", payload)
 
     def _online(self) -> bool:
         return self.link.connected and self.boot.ready
+
+    def _transaction_on(self, evse_id: int | None) -> str | None:
+        """The transaction running on this EVSE (monitor events carry it, N07)."""
+        evse = next((e for e in self.evses if e.id == evse_id), None)
+        return evse.tx.id if evse is not None and evse.tx is not None else None
 
     def _bind_live_variables(self) -> None:
         self.dm.bind(dmc.CLOCK_DATETIME, self.clock.stamp)
@@ -170,6 +246,7 @@ class Station:
             self.dm.bind(dmc.evse_power(evse.id), evse.meter.power_text)
             for connector in evse.connectors:
                 self.dm.bind(dmc.connector_availability(evse.id, connector.id), connector.status)
+        self.dm.bind(dmc.STATION_POWER, lambda: f"{sum(float(e.meter.power_text()) for e in self.evses):.1f}")
 
     def _variable_changed(self, variable: VariableKey) -> None:
         """Interval variables take effect at once (B05): restart the schedules that depend on them."""
@@ -217,6 +294,7 @@ class Station:
             await stop.wait()
         finally:
             log.info("station stopping")
+            self.station_certificate.close()
             if self.secc is not None:
                 await self.secc.stop()
             if self.link.connected:
@@ -233,6 +311,7 @@ class Station:
             self.requests.handle,
             message_timeout=lambda: float(self.dm.get_int(dmc.MESSAGE_TIMEOUT)),
             reply_delay_s=slow,
+            lenient_enums=self.faults.active(F.ENUM_VALUES_UNCHECKED),
         )
         self._report_after_long_outage()
         workers = [
@@ -273,11 +352,19 @@ class Station:
             burst = [("StatusNotification", payload) for payload in self.availability.statuses_after_boot()]
             await rpc.call_burst([*burst, ("SecurityEventNotification", security)])
             return
+        self._forget_lower_profiles()
         await self.availability.report_all(rpc)
         self.logs.security_event(security)
         await rpc.call("SecurityEventNotification", security)
         await self._report_refusals(rpc)
         await self.firmware.after_boot(rpc.call)
+
+    def _forget_lower_profiles(self) -> None:
+        priority = self.dm.value(dmc.NETWORK_PRIORITY)
+        pruned = self.network.without_lower_profiles(priority, self.link.slot)
+        if pruned != priority:
+            log.info("connected at a higher security profile: NetworkConfigurationPriority %s -> %s", priority, pruned)
+            self.dm.put(dmc.NETWORK_PRIORITY, pruned)
 
     def _apply_network_priority(self) -> None:
         """B10: the boot after a new NetworkConfigurationPriority connects along it, first slot first."""
@@ -286,9 +373,12 @@ class Station:
         if self.faults.active(F.NETWORK_NO_FALLBACK):
             ordered = ordered[:1]
         targets = [
-            Target(profile.url, self._tls_context if profile.url.startswith("wss:") else None, slot)
+            Target(
+                profile.url, self._tls_context if profile.url.startswith("wss:") else None, slot,
+                basic_auth=profile.security_profile <= 2,
+            )
             for slot, profile in ordered
-        ]
+        ]  # fmt: skip
         self.link.use_targets(targets)
         self.network.active_slot = ordered[0][0]
 
@@ -324,7 +414,9 @@ class Station:
     def _transaction_ended(self, evse: Evse) -> None:
         self.smart_charging.transaction_ended(evse)
         self.availability.apply(evse, silent=self.availability.silent_after_change())
-        if self.reset_scheduled and all(e.tx is None for e in self.evses):
+        self.evse_reset.transaction_ended(evse)
+        idle = all(e.tx is None for e in self.evses) or self.faults.active(F.RESET_ONIDLE_FIRST_TRANSACTION)
+        if self.reset_scheduled and idle:
             self.reset_scheduled = False
             self.spawn(self._reboot_when_flushed("ScheduledReset"))
 
@@ -348,6 +440,8 @@ class Station:
         self.availability.powered_down()
         self.display.powered_down()
         self.reset_scheduled = False
+        self.evse_reset.forget()
+        self.monitoring.powered_down()
         if self.secc is not None:
             self.secc.forget_sessions()  # the SECC restarts with the station: no connection, no paused session
         for evse in self.evses:
@@ -379,6 +473,13 @@ class Station:
         self.boot.restart(reason)
         self.link.drop(abort=False, delay_s=REBOOT_PAUSE_S)
 
+    def restart_controller(self, reason: str) -> None:
+        """Restart only the controller (new firmware activated while charging, C-43): transactions go on."""
+        log.info("controller restart (%s)", reason)
+        self._startup_event = "ResetOrReboot"
+        self.boot.restart(reason)
+        self.link.drop(abort=False, delay_s=REBOOT_PAUSE_S)
+
     def power_cycle(self) -> None:
         """Cut the power: drop the link without a close frame, end transactions as a power loss would."""
         log.info("power cycle")
@@ -398,18 +499,24 @@ class Station:
         self._cancel_tasks()
         self.outbox.clear()
         self.dm.factory_reset()
+        self.network.factory_reset()
+        self.signing.forget()
         self.smart_charging.forget_all()
         self.certificates.reset()
+        self.station_certificate.forget()
         self.reservations.forget_all()
         self.firmware.forget()
+        self.logs.forget()
         self.monitoring.forget_all()
         self.local_list.forget_all()
         self.auth_cache.forget_all()
         self.display.forget_all()
+        self.tariff_cost.forget_all()
         self.availability.station_operative = True
         for evse in self.evses:
             evse.tx = None
             evse.ev_suspended = False
+            evse.ev_side_unplugged = False
             evse.requested_operative = True
             evse.meter.register_offset_wh = 0.0
             for connector in evse.connectors:

@@ -31,6 +31,9 @@ def client_context(settings: StationTls, faults: FaultSet, trusted_roots: str | 
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if trusted_roots is not None:
         context.load_verify_locations(cadata=trusted_roots)
+        # An installed CSMS root is a trust anchor even when it is not self-signed (AS-2: a new root signed by
+        # the one it replaces), so the chain may end at it.
+        context.verify_flags = ssl.VerifyFlags(context.verify_flags | ssl.VERIFY_X509_PARTIAL_CHAIN)
     else:
         context.load_verify_locations(settings.csms_root)
     if settings.client_certificate is not None and settings.client_key is not None:

@@ -15,11 +15,14 @@ from typing import Any
 
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
+from harness.virtual import invalid_id
 from harness.virtual.clock import Clock
 from harness.virtual.device_model import DeviceModel, VariableKey
 from harness.virtual.evse import Evse, Transaction
 from harness.virtual.faults import FaultSet
-from harness.virtual.metering import meter_value
+from harness.virtual.invalid_id import Reaction
+from harness.virtual.meter_signing import SigningPolicy
+from harness.virtual.metering import Signer, meter_value
 from harness.virtual.outbox import Outbox
 from harness.virtual.rpc import Outcome
 
@@ -49,6 +52,7 @@ class TransactionEngine:
         self._online = online
         self._on_ended = on_ended
         self._no_meter = faults.active(F.NO_METER_VALUES_IN_TRANSACTION)
+        self.signing: SigningPolicy | None = None  # the meter's signed readings (C-42), set by the station
         # Who learns the idTokenInfo of a TransactionEventResponse (the authorization cache, C10.FR.05).
         self.on_id_token_info: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
 
@@ -62,6 +66,29 @@ class TransactionEngine:
         id_token: dict[str, Any] | None = None,
     ) -> None:
         """Re-decide the transaction of `evse` after an input changed because of `trigger`."""
+        self._decide(evse, trigger, stopped_reason, force_update, id_token)
+        self._signed_reading(evse)
+
+    def _signed_reading(self, evse: Evse) -> None:
+        """TxStartPoint DataSigned: with SignReadings on, the meter signs a reading once the EV is connected and the
+        session authorized; that reading is its own event (SignedDataReceived)."""
+        facts = evse.facts()
+        if not (facts["plugged"] and facts["authorized"]):
+            evse.signed_data = False
+            return
+        if evse.signed_data or self.signing is None or not self.signing.enabled(dmc.SAMPLED_SIGN_READINGS):
+            return
+        evse.signed_data = True
+        self._decide(evse, "SignedDataReceived", None, False, None)
+
+    def _decide(
+        self,
+        evse: Evse,
+        trigger: str,
+        stopped_reason: str | None,
+        force_update: bool,
+        id_token: dict[str, Any] | None,
+    ) -> None:
         self._follow_power_path(evse)
         tx = evse.tx
         if tx is None:
@@ -71,13 +98,19 @@ class TransactionEngine:
             if not evse.session_closed and evse.operative and any(evse.holds(p) for p in starts):
                 self._start(evse, trigger)
             return
-        stops = self._dm.get_list(dmc.TX_STOP_POINT)
+        stops = self._stop_points()
         tx.armed_stop_points |= {p for p in stops if evse.holds(p)}
         if any(not evse.holds(p) for p in tx.armed_stop_points):
             self.end(evse, trigger, stopped_reason or "Other", id_token=id_token)
             return
         if force_update or self._has_news(evse, tx):
             self._send(evse, "Updated", trigger, id_token=id_token)
+
+    def _stop_points(self) -> list[str]:
+        stops = self._dm.get_list(dmc.TX_STOP_POINT)
+        if self._faults.active(F.ENERGY_TRANSFER_STOP_POINT_IGNORED):
+            return [p for p in stops if p != "EnergyTransfer"]
+        return stops
 
     def _has_news(self, evse: Evse, tx: Transaction) -> bool:
         auth = evse.auth
@@ -87,19 +120,20 @@ class TransactionEngine:
 
     def _follow_power_path(self, evse: Evse) -> None:
         """Schedule or cancel the EV drawing power; the meter follows the charging state."""
-        if not evse.facts()["power_path_closed"] or evse.ev_suspended:
+        if not evse.facts()["power_path_closed"] or (evse.ev_suspended and evse.hlc_session):
             evse.ev_engaged = False
             evse.engage_at = None
         elif evse.hlc_session:
             evse.engage_at = None  # the -20 session engages the EV with PowerDelivery Start
         elif not evse.ev_engaged and evse.engage_at is None:
+            # A suspended (not ready) EV answers the offered power too: with SuspendedEV instead of drawing it.
             evse.engage_at = self._clock.monotonic() + ENGAGE_DELAY_S
         evse.meter.draw(evse.charging_state() == "Charging")
 
     def _start(self, evse: Evse, trigger: str) -> None:
         now = self._clock.monotonic()
         tx = Transaction(id=str(uuid.uuid4()), evse_id=evse.id, started_epoch=self._clock.epoch())
-        tx.armed_stop_points = {p for p in self._dm.get_list(dmc.TX_STOP_POINT) if evse.holds(p)}
+        tx.armed_stop_points = {p for p in self._stop_points() if evse.holds(p)}
         if evse.auth is not None:
             tx.group_id = evse.auth.group_id
             tx.start_token = evse.auth.id_token
@@ -129,6 +163,7 @@ class TransactionEngine:
             return
         evse.auth = None
         evse.evse_suspended = False
+        evse.signed_data = False
         self._follow_power_path(evse)
         samples = [] if self._faults.active(F.TX_ENDED_SAMPLES_DROPPED) else list(tx.ended_samples)
         final = self._sample(evse, dmc.TX_ENDED_MEASURANDS, "Transaction.End")
@@ -151,7 +186,14 @@ class TransactionEngine:
         self._on_ended(evse)
 
     def _sample(self, evse: Evse, measurands: VariableKey, context: str) -> dict[str, Any] | None:
-        return meter_value(evse.meter, self._dm.get_list(measurands), context, self._clock.stamp())
+        sign = self.signer_for(evse, dmc.SAMPLED_SIGN_READINGS)
+        return meter_value(evse.meter, self._dm.get_list(measurands), context, self._clock.stamp(), sign)
+
+    def signer_for(self, evse: Evse, variable: VariableKey) -> Signer | None:
+        """How readings governed by `variable` (a SignReadings) are signed now, or None: unsigned."""
+        if self.signing is None:
+            return None
+        return self.signing.signer(variable, evse.tx.id if evse.tx is not None else None)
 
     def _send(
         self,
@@ -231,12 +273,19 @@ class TransactionEngine:
         if not info or info.get("status") == "Accepted" or evse.tx is None or evse.tx.id != tx_id:
             return
         log.info("transaction %s deauthorized by the CSMS (%s)", tx_id, info.get("status"))
-        evse.auth = None
-        if self._dm.get_bool(dmc.STOP_TX_ON_INVALID_ID):
+        self._deauthorized(evse)
+
+    def _deauthorized(self, evse: Evse) -> None:
+        """E05 / C15: StopTxOnInvalidId and MaxEnergyOnInvalidId decide (invalid_id.py)."""
+        what, cap_wh = invalid_id.reaction(self._dm, self._faults)
+        if what is Reaction.END:
+            evse.auth = None
             self.end(evse, "Deauthorized", "DeAuthorized")
-        else:
+        elif what is Reaction.SUSPEND:
             evse.evse_suspended = True
             self.evaluate(evse, "Deauthorized", stopped_reason="DeAuthorized", force_update=True)
+        elif what is Reaction.CAP and evse.tx is not None:
+            evse.tx.energy_cap_wh = evse.meter.register_wh + cap_wh
 
     def trigger(self, evse: Evse) -> None:
         """TriggerMessage(TransactionEvent): an Updated event with the current meter values (F06)."""
@@ -253,8 +302,9 @@ class TransactionEngine:
         """Time-driven changes: the EV engaging, EVConnectionTimeOut, periodic and TxEnded samples."""
         if evse.engage_at is not None and now >= evse.engage_at:
             evse.engage_at = None
-            evse.ev_engaged = True
-            self.evaluate(evse, "ChargingStateChanged")
+            if not (evse.ev_suspended and self._faults.active(F.EV_NOT_READY_UNREPORTED)):
+                evse.ev_engaged = True
+                self.evaluate(evse, "ChargingStateChanged")
         auth = evse.auth
         lapses = not self._faults.active(F.EV_CONNECTION_TIMEOUT_IGNORED)
         if auth is not None and auth.cable_deadline is not None and now >= auth.cable_deadline and lapses:
@@ -262,6 +312,9 @@ class TransactionEngine:
         tx = evse.tx
         if tx is None:
             return
+        if invalid_id.cap_reached(evse):
+            evse.evse_suspended = True
+            self.evaluate(evse, "EnergyLimitReached")
         if tx.next_periodic is not None and now >= tx.next_periodic:
             interval = self._dm.get_int(dmc.TX_UPDATED_INTERVAL)
             tx.next_periodic = now + interval if interval > 0 else None
@@ -299,11 +352,12 @@ class TransactionEngine:
         tx = evse.tx
         if tx is None:
             return
+        sign = self.signer_for(evse, dmc.ALIGNED_SIGN_READINGS)
         if ended_data:
             measurands = self._dm.get_list(dmc.ALIGNED_TX_ENDED_MEASURANDS)
-            self._keep_ended_sample(tx, meter_value(evse.meter, measurands, "Sample.Clock", stamp))
+            self._keep_ended_sample(tx, meter_value(evse.meter, measurands, "Sample.Clock", stamp, sign))
         if not tx_data or self._no_meter or not self._outbox.has_room():
             return
-        sample = meter_value(evse.meter, self._dm.get_list(dmc.ALIGNED_MEASURANDS), "Sample.Clock", stamp)
+        sample = meter_value(evse.meter, self._dm.get_list(dmc.ALIGNED_MEASURANDS), "Sample.Clock", stamp, sign)
         if sample is not None:
             self._send(evse, "Updated", "MeterValueClock", meter_values=[sample])

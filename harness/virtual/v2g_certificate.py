@@ -2,26 +2,26 @@
 asking for its OCSP status afterwards (M06 GetCertificateStatus).
 
 TriggerMessage(SignV2GCertificate) makes a new P-256 key and sends its CSR (CN = the SECC's EVSEID, as seccId);
-CertificateSigned must bring a chain whose leaf holds that key and which leads to an installed V2G root. The new
-chain replaces the V2GCertificateChain in the store; the station then asks the CSMS for the leaf's OCSP status at
+CertificateSigned must bring a chain whose leaf holds that key and which leads to an installed V2G root (checked by
+harness/virtual/certificate_signing.py, shared with the station certificate). The new chain replaces the
+V2GCertificateChain in the store; the station then asks the CSMS for the leaf's OCSP status at
 the responder its certificate names, and keeps the answer to staple it in ISO 15118 sessions.
 """
 
 from __future__ import annotations
 
 import base64
-import itertools
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from harness.virtual import faults as F
-from harness.virtual.certificates import CertificateStore, hash_data, issued_by
+from harness.virtual.certificate_signing import CertificateSigning, Linked, SigningUse
+from harness.virtual.certificates import CertificateStore, hash_data
 from harness.virtual.faults import FaultSet
 from harness.virtual.outbox import Outbox
 from harness.virtual.rpc import Reply
@@ -32,7 +32,7 @@ V2G_CERTIFICATE = "V2GCertificate"
 
 
 class V2gCertificateRenewal:
-    """The pending CSR's key, the chain CertificateSigned brings, and the OCSP answer for it."""
+    """The V2G use of the station's certificate signing, and the OCSP answer for the renewed certificate."""
 
     def __init__(
         self,
@@ -42,61 +42,39 @@ class V2gCertificateRenewal:
         secc_id: str | None,
         organization: str,
         spawn: Callable[[Coroutine[Any, Any, None]], None],
+        signing: CertificateSigning | None = None,
     ) -> None:
+        """`signing`: the station's signing engine (shared with its own certificate); a bare one without it."""
+        self._signing = signing or CertificateSigning(store, outbox, faults, spawn)
         self._store, self._outbox, self._faults = store, outbox, faults
         self._secc_id, self._organization, self._spawn = secc_id, organization, spawn
-        self._pending_key: ec.EllipticCurvePrivateKey | None = None
         self.ocsp_result: bytes | None = None  # DER OCSPResponse of the current V2G certificate
+        self.use = SigningUse(V2G_CERTIFICATE, "V2GRootCertificate", self._subject, self._accepted)
 
     def trigger(self, evses: list[Any], target: dict[str, Any] | None) -> Callable[[], None] | None:
         """TriggerMessage(SignV2GCertificate): only a station with an SECC has a V2G certificate to renew."""
         if self._secc_id is None:
             return None
-        return self._send_csr
-
-    def _send_csr(self) -> None:
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, self._organization),
-                x509.NameAttribute(NameOID.COMMON_NAME, self._secc_id or ""),
-            ]
-        )
-        request = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
-        self._pending_key = key
-        csr = request.public_bytes(serialization.Encoding.PEM).decode("ascii")
-        self._outbox.put("SignCertificate", {"csr": csr, "certificateType": V2G_CERTIFICATE})
+        return self._signing.request(self.use)
 
     def certificate_signed(self, payload: dict[str, Any]) -> Reply:
-        if payload.get("certificateType") != V2G_CERTIFICATE or self._pending_key is None:
-            return _rejected("no certificate signing request of this type is pending")
-        try:
-            chain = x509.load_pem_x509_certificates(payload["certificateChain"].encode())
-        except ValueError:
-            return _rejected("certificateChain is not PEM encoded X.509")
-        problem = self._chain_problem(chain, self._pending_key)
-        if problem is not None:
-            log.info("CertificateSigned refused: %s", problem)
-            return _rejected(problem)
-        self._pending_key = None
-        self.ocsp_result = None
-        roots = self._store.roots("V2GRootCertificate")
-        linked = [(c, next(i for i in [*chain, *roots] if issued_by(c, i))) for c in chain]
-        self._store.replace_v2g_chain(linked)
-        log.info("new V2G certificate %s", chain[0].subject.rfc4514_string())
-        return Reply({"status": "Accepted"}, then=lambda: self._spawn(self._fetch_status(*linked[0])))
+        return self._signing.certificate_signed(payload)
 
-    def _chain_problem(self, chain: list[x509.Certificate], key: ec.EllipticCurvePrivateKey) -> str | None:
-        if not chain:
-            return "certificateChain holds no certificate"
-        if chain[0].public_key() != key.public_key():
-            return "the certificate is not for the key of the pending request"
-        for child, parent in itertools.pairwise(chain):
-            if not issued_by(child, parent):
-                return "the chain is not in order or a signature does not verify"
-        if not any(issued_by(chain[-1], root) for root in self._store.roots("V2GRootCertificate")):
-            return "the chain does not lead to an installed V2G root certificate"
-        return None
+    def _subject(self) -> x509.Name:
+        common_name = self._secc_id or ""
+        if self._faults.active(F.CSR_WRONG_COMMON_NAME):
+            common_name = self._organization  # the fault: the CN names the organization, not the SECC
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, self._organization),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            ]
+        )
+
+    def _accepted(self, linked: Linked, key: ec.EllipticCurvePrivateKey) -> Callable[[], None]:
+        self.ocsp_result = None
+        self._store.replace_v2g_chain(linked)
+        return lambda: self._spawn(self._fetch_status(*linked[0]))
 
     async def _fetch_status(self, leaf: x509.Certificate, issuer: x509.Certificate) -> None:
         """M06: ask the CSMS for the OCSP status of the new certificate at the responder it names."""
@@ -120,7 +98,3 @@ def _ocsp_url(certificate: x509.Certificate) -> str | None:
         if description.access_method == AuthorityInformationAccessOID.OCSP:
             return str(description.access_location.value)[:512]
     return None
-
-
-def _rejected(detail: str) -> Reply:
-    return Reply({"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCertificate", "additionalInfo": detail}})

@@ -13,6 +13,7 @@ from harness.checks import require, require_equal
 from harness.ocpp.tls import INVALID_CERTIFICATES
 from harness.ocpp.v201 import states
 from harness.ocpp.v201.network import UNUSED_SLOT, connection_data, require_server
+from harness.ocpp.v201.profile_upgrade import at_security_profile_3
 from harness.ocpp.v201.security import (
     DESCRIPTIONS,
     reconnects_and_reports,
@@ -96,12 +97,18 @@ async def test_TC_A_06_CS(ctx: CaseContext) -> None:
 @ocpp201_case(
     "TC_A_07_CS", "TLS: the station presents a valid client certificate", BLOCK, ["A00"],
     ["A00.FR.401", "A00.FR.402", "A00.FR.415", "A00.FR.416", "A00.FR.422", "A00.FR.502", "A00.FR.503"],
-    needs=["security_profile:3"],
+    needs=["security_profile:2,3"],
 )  # fmt: skip
 async def test_TC_A_07_CS(ctx: CaseContext) -> None:
-    """Certificate checks of A00: a serial number, CN = the station's serial number, key size."""
+    """Certificate checks of A00: a serial number, CN = the station's serial number, key size.
+
+    A station the DUT profile runs at profile 2 is raised to 3 first (A05): the boot after that raise is the
+    Booting state of this case, over the connection with the certificate the CSMS signed."""
     server = tls_server(ctx)
-    await states.booted(ctx)
+    if ctx.profile.ocpp.security_profile == 3:
+        await states.booted(ctx)
+    else:
+        await at_security_profile_3(ctx)
     require_tls_1_2_or_newer(server)
     certificate = server.client_certificate
     require(certificate is not None, "the station presented no client certificate")

@@ -67,6 +67,21 @@ async def test_TC_B_14_CS(ctx: CaseContext) -> None:
         require((("EVSE", "AvailabilityState"), evse.id) in reported, f"post: no AvailabilityState of EVSE {evse.id}")
 
 
+@ocpp201_case("TC_B_15_CS", "Get base report - SummaryInventory not supported", BLOCK, ["B07"], ["B07.FR.02"])
+async def test_TC_B_15_CS(ctx: CaseContext) -> None:
+    """A station without the optional summary (Part 5 applies the case only then) answers NotSupported and sends
+    no report for the request."""
+    request_id = reports.next_request_id()
+    answer = await ctx.csms.call("GetBaseReport", {"requestId": request_id, "reportBase": "SummaryInventory"})
+    require_equal(answer.get("status"), "NotSupported", "step 2: GetBaseReportResponse status")
+    reason = answer.get("statusInfo.reasonCode")
+    require(reason in (None, "UnsupportedParam"), f"step 2: GetBaseReportResponse statusInfo.reasonCode is {reason!r}")
+    await ctx.csms.expect_none(
+        "NotifyReport", lambda r: r.get("requestId") == request_id, during=ctx.timing.absence_s,
+        what=f"for the refused requestId {request_id}",
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------- B08 custom reports
 
 

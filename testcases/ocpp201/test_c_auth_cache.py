@@ -207,7 +207,7 @@ async def test_TC_C_57_CS(ctx: CaseContext) -> None:
     await states.ev_connected_pre_session(ctx, tx)
     await ctx.dut.present_id_token(token, tx.evse_id)
     await ctx.csms.expect_none(
-        ("Authorize", "TransactionEvent"), during=ctx.timing.message_timeout_s,
+        ("Authorize", "TransactionEvent"), during=ctx.timing.absence_s,
         what="for an idToken Invalid in the cache while AuthCacheCtrlr.DisablePostAuthorize is true",
     )  # fmt: skip
 

@@ -21,7 +21,7 @@ async def _present_rejected_token(ctx: CaseContext, token: IdTokenSpec, status: 
     request = await ctx.csms.expect("Authorize", what=f"for the {status.lower()} idToken")
     require_equal(request.get("idToken"), token.as_ocpp(), "step 1: AuthorizeRequest idToken")
     await ctx.csms.expect_none(
-        "TransactionEvent", during=ctx.timing.message_timeout_s, what=f"after an idToken answered {status}"
+        "TransactionEvent", during=ctx.timing.absence_s, what=f"after an idToken answered {status}"
     )
 
 

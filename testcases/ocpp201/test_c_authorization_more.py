@@ -38,7 +38,7 @@ async def test_TC_C_56_CS(ctx: CaseContext) -> None:
     await states.ev_connected_pre_session(ctx, tx)
     await ctx.dut.present_id_token(token, tx.evse_id)
     await authorize_request(ctx, token, "step 1")
-    await ctx.csms.expect_none("TransactionEvent", during=ctx.timing.message_timeout_s, what="after Unknown")
+    await ctx.csms.expect_none("TransactionEvent", during=ctx.timing.absence_s, what="after Unknown")
 
 
 @ocpp201_case(
@@ -58,7 +58,7 @@ async def test_TC_C_04_CS(ctx: CaseContext) -> None:
         return received.get("idToken") is not None or received.get("eventType") == "Ended"
 
     await ctx.csms.expect_none(
-        "TransactionEvent", stops_or_names_token, during=ctx.timing.message_timeout_s,
+        "TransactionEvent", stops_or_names_token, during=ctx.timing.absence_s,
         what="with an idToken or eventType Ended after a different idToken was presented",
     )  # fmt: skip
 
@@ -151,7 +151,7 @@ async def test_TC_C_58_CS(ctx: CaseContext) -> None:
     await token_in_local_list(ctx.csms, [(token, "Invalid")])
     await ctx.dut.present_id_token(token, ctx.cfg.evse_id)
     await ctx.csms.expect_none(
-        ("Authorize", "TransactionEvent"), during=ctx.timing.message_timeout_s,
+        ("Authorize", "TransactionEvent"), during=ctx.timing.absence_s,
         what="for an idToken Invalid in the local list while DisablePostAuthorize is true",
     )  # fmt: skip
 
@@ -197,6 +197,6 @@ async def test_TC_C_42_CS(ctx: CaseContext) -> None:
         return stopped or received.get("eventType") == "Ended" or received.get("idToken") is not None
 
     await ctx.csms.expect_none(
-        "TransactionEvent", stops, during=ctx.timing.message_timeout_s,
+        "TransactionEvent", stops, during=ctx.timing.absence_s,
         what="stopping the transaction after an Invalid group member's idToken",
     )  # fmt: skip

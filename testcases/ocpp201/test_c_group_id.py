@@ -62,7 +62,7 @@ async def _not_stopped_by_invalid_member(ctx: CaseContext, tx: Transaction) -> N
         return stopped or received.get("eventType") == "Ended"
 
     await ctx.csms.expect_none(
-        "TransactionEvent", stops, during=ctx.timing.message_timeout_s,
+        "TransactionEvent", stops, during=ctx.timing.absence_s,
         what="stopping the transaction after an Invalid group member's idToken",
     )  # fmt: skip
 

@@ -77,6 +77,6 @@ async def test_TC_C_25_CS(ctx: CaseContext) -> None:
         await asyncio.sleep(ctx.cfg.transaction_duration_s)
     await reconnected(ctx, wait_s)
     await ctx.csms.expect_none(
-        "TransactionEvent", during=ctx.timing.message_timeout_s,
+        "TransactionEvent", during=ctx.timing.absence_s,
         what="after an idToken the local list holds Invalid was presented offline",
     )  # fmt: skip

@@ -80,6 +80,6 @@ async def test_TC_E_39_CS(ctx: CaseContext) -> None:
     await ctx.dut.plug_in(tx.evse_id, tx.connector_id)
     await expect_connector(ctx.csms, tx.evse_id, tx.connector_id, "Occupied")
     await ctx.csms.expect_none(
-        "TransactionEvent", _charging, during=ctx.timing.message_timeout_s,
+        "TransactionEvent", _charging, during=ctx.timing.absence_s,
         what="with chargingState Charging after the authorization lapsed",
     )  # fmt: skip

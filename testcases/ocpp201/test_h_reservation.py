@@ -65,7 +65,7 @@ async def test_TC_H_02_CS(ctx: CaseContext) -> None:
     request = await ctx.csms.expect("Authorize", what="after presenting the second idToken")
     require_equal(request.get("idToken"), other.as_ocpp(), "AuthorizeRequest idToken")
     await ctx.csms.expect_none(
-        "TransactionEvent", _charging, during=ctx.timing.message_timeout_s,
+        "TransactionEvent", _charging, during=ctx.timing.absence_s,
         what="with chargingState Charging for an idToken the EVSE is not reserved for",
     )  # fmt: skip
 

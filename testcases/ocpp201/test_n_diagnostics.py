@@ -9,6 +9,7 @@ from harness.catalogue import ocpp201_case
 from harness.checks import require, require_equal
 from harness.ocpp.v201.log_steps import expect_log_status, file_server, get_log, uploaded
 from harness.ocpp.v201.states import CaseContext
+from harness.verdict import Nonconformity
 
 BLOCK = "N Diagnostics"
 _customer_requests = itertools.count(9600)
@@ -95,3 +96,30 @@ async def test_TC_N_31_CS(ctx: CaseContext) -> None:
 async def test_TC_N_32_CS(ctx: CaseContext) -> None:
     """Clear without report: Accepted, then a notification that the data is cleared."""
     await _customer_information(ctx, report=False, clear=True)
+
+
+# TC_N_36_CS: how long the first upload takes on our server, so the second GetLog meets it in progress.
+SLOW_UPLOAD_S = 2.0
+REQ_36 = [*REQ_35[:-1], "N01.FR.12", "N01.FR.13"]
+
+
+@ocpp201_case("TC_N_36_CS", "Get log - second request cancels the upload", BLOCK, ["N01"], REQ_36)
+async def test_TC_N_36_CS(ctx: CaseContext) -> None:
+    """A GetLog during a (slow) upload is AcceptedCanceled: the first upload stops, the second one arrives."""
+    async with file_server(ctx) as files:
+        files.upload_takes_s = SLOW_UPLOAD_S
+        first_id, _ = await get_log(ctx, files, "DiagnosticsLog")
+        first = await expect_log_status(ctx, "Uploading", first_id)
+        if not await files.upload_begun(ctx.timing.message_timeout_s):
+            raise Nonconformity("the station reported Uploading but no upload reached the server")
+        files.upload_takes_s = 0.0  # the second upload need not be slow
+        second_id, filename = await get_log(ctx, files, "DiagnosticsLog", expected="AcceptedCanceled", step="step 6")
+        canceled = await ctx.csms.expect(
+            "LogStatusNotification", timeout=ctx.timing.message_timeout_s, what="telling the upload was cancelled"
+        )
+        require_equal(canceled.get("status"), "AcceptedCanceled", "step 7: LogStatusNotification status")
+        await uploaded(ctx, files, second_id, filename)
+        # The cancelled upload must never complete: wait until it would have, had it gone on.
+        left = first.mono + SLOW_UPLOAD_S + 0.5 - time.monotonic()
+        late = await files.next_upload(max(left, 0.0))
+        require(late is None, f"the cancelled upload still reached the server ({late.path if late else ''})")

@@ -260,7 +260,7 @@ async def test_TC_N_16_CS(ctx: CaseContext) -> None:
     check_status(answer, "Accepted", ("NoError",), "step 2: SetMonitoringLevelResponse")
     await states.ev_connected_pre_session(ctx, ctx.new_transaction())
     await ctx.csms.expect_none(
-        "NotifyEvent", _evse_availability_event(ctx), during=ctx.timing.message_timeout_s,
+        "NotifyEvent", _evse_availability_event(ctx), during=ctx.timing.absence_s,
         what="for the EVSE's AvailabilityState while the monitoring level suppresses severity 8",
     )  # fmt: skip
 
@@ -403,6 +403,6 @@ async def test_TC_N_52_CS(ctx: CaseContext) -> None:
     require_equal(status, "EmptyResultSet", "step 4: GetMonitoringReportResponse status")
     await states.stop_authorized(ctx, tx)
     await ctx.csms.expect_none(
-        "NotifyEvent", _monitor_event(monitor_id), during=ctx.timing.message_timeout_s,
+        "NotifyEvent", _monitor_event(monitor_id), during=ctx.timing.absence_s,
         what=f"for the cleared monitor {monitor_id}",
     )  # fmt: skip

@@ -139,7 +139,8 @@ def test_rpc_errors_for_unknown_unsupported_and_invalid_calls() -> None:
             await booted(csms)
             unknown = await csms.call("MakeCoffee", {})
             assert unknown[0] == 4 and unknown[2] == "NotImplemented"
-            unsupported = await csms.call("CostUpdated", {"totalCost": 1.5, "transactionId": "t1"})
+            # A Local Controller's action: a charging station does not serve it.
+            unsupported = await csms.call("UnpublishFirmware", {"checksum": "0123456789abcdef0123456789abcdef"})
             assert unsupported[0] == 4 and unsupported[2] == "NotSupported"
             missing = await csms.call("GetVariables", {})
             assert missing[2] == "OccurrenceConstraintViolation"

@@ -16,9 +16,10 @@ async def reach_baseline(bench: Bench) -> None:
     channel = bench.csms.channel
     timing = bench.lab.timing
     channel.begin_case()
-    if bench.csms.pki is not None and bench.csms.tls_variant != "valid":
-        await bench.csms.serve_tls("valid")  # a security case that ended early must not lock the next one out
-    rebooted = await bench.actions.restore_baseline()
+    await bench.csms.restore_shipped()  # a security case that ended early must not lock the next one out
+    changes = tuple(sorted(bench.csms.provisioning_changes))
+    rebooted = await bench.actions.restore_baseline(changes)
+    bench.csms.provisioning_changes.clear()
     await channel.wait_connected(timing.boot_timeout_s)
     if not rebooted:
         return

@@ -54,6 +54,7 @@ class CaCertificate:
 
     certificate_type: str
     authority: Authority
+    issuer: x509.Certificate | None = None  # a root signed by another one (AS-2); None: self-signed
 
     @property
     def pem(self) -> str:
@@ -61,7 +62,7 @@ class CaCertificate:
 
     @property
     def hash_data(self) -> HashData:
-        return hash_data(self.authority.certificate)
+        return hash_data(self.authority.certificate, self.issuer)
 
 
 def new_root(certificate_type: str, *, expired: bool = False) -> CaCertificate:
@@ -69,6 +70,13 @@ def new_root(certificate_type: str, *, expired: bool = False) -> CaCertificate:
     validity = Validity.expired() if expired else None
     name = f"{certificate_type} (harness run{', expired' if expired else ''})"
     return CaCertificate(certificate_type, Authority.root(name, CA_KEY, validity))
+
+
+def root_signed_by(certificate_type: str, old: Authority) -> CaCertificate:
+    """A new root for `certificate_type` signed by the `old` one, as AdditionalRootCertificateCheck wants
+    (M05.FR.10)."""
+    new = old.subordinate(f"{certificate_type} 2 (harness run)", CA_KEY)
+    return CaCertificate(certificate_type, new, old.certificate)
 
 
 async def install(csms: StationChannel, certificate: CaCertificate) -> CallOutcome:

@@ -135,3 +135,8 @@ async def installed_and_activated(ctx: CaseContext, request_id: int, *, timeout:
 
 def publish(files: FileServer, firmware: SignedFirmware) -> str:
     return files.publish(FIRMWARE_PATH, firmware.content)
+
+
+def uninstallable_image() -> bytes:
+    """Bytes that sign and verify like a firmware but are no image of the station: installation must refuse them."""
+    return b"V2G-HARNESS-NOT-A-FIRMWARE\n" + os.urandom(4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from harness.checks import require, require_equal
-from harness.ocpp.file_server import FileServer, Upload
+from harness.ocpp.file_server import FileServer, Upload, for_csms
 from harness.ocpp.messages import Received
 from harness.ocpp.v201.states import CaseContext
 from harness.verdict import Nonconformity
@@ -15,15 +15,23 @@ UPLOAD_DIRECTORY = "logs"
 
 
 def file_server(ctx: CaseContext) -> FileServer:
-    """The file server for this case, on the interface the station reaches the CSMS on."""
+    """The file server for this case, on the interface the station reaches the CSMS on (https or http as the lab
+    file says)."""
     assert ctx.server is not None, "the CSMS server is part of every bench"
-    return FileServer(ctx.server.lab)
+    return for_csms(ctx.server)
 
 
 async def get_log(
-    ctx: CaseContext, files: FileServer, log_type: str, *, retries: int | None = None, interval_s: int | None = None
+    ctx: CaseContext,
+    files: FileServer,
+    log_type: str,
+    *,
+    retries: int | None = None,
+    interval_s: int | None = None,
+    expected: str = "Accepted",
+    step: str = "step 2",
 ) -> tuple[int, str]:
-    """GetLog to the file server's upload directory; step 2: Accepted with a filename. Returns (requestId, name)."""
+    """GetLog to the file server's upload directory; the answer must be `expected`. Returns (requestId, filename)."""
     request_id = next(_request_ids)
     payload: dict[str, object] = {
         "log": {"remoteLocation": files.url(UPLOAD_DIRECTORY)}, "logType": log_type, "requestId": request_id,
@@ -33,7 +41,7 @@ async def get_log(
     if interval_s is not None:
         payload["retryInterval"] = interval_s
     answer = await ctx.csms.call("GetLog", payload)
-    require_equal(answer.get("status"), "Accepted", "step 2: GetLogResponse status")
+    require_equal(answer.get("status"), expected, f"{step}: GetLogResponse status")
     filename = answer.get("filename")
     return request_id, str(filename or "")
 

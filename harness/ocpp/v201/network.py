@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks import require_equal, require_in
+from harness.dut import NETWORK_PROFILE_CHANGED
 from harness.ocpp.server import CsmsServer
 from harness.ocpp.v201.states import CaseContext
 from harness.ocpp.v201.steps import read_variable
@@ -55,6 +56,7 @@ async def migrate(ctx: CaseContext, plan: Migration) -> None:
     """Steps 1-6 of B09/B10 migrations: the new profile, the new priority, and a reset when one is needed."""
     server = require_server(ctx)
     data = connection_data(ctx, server.url_of(plan.new_endpoint), ctx.profile.ocpp.security_profile)
+    server.provisioning_changes.add(NETWORK_PROFILE_CHANGED)  # the new endpoint is the harness's, for this run
     answer = await ctx.csms.call("SetNetworkProfile", {"configurationSlot": plan.new_slot, "connectionData": data})
     require_equal(answer.get("status"), "Accepted", "SetNetworkProfileResponse status")
     priority = f"{plan.new_slot},{plan.active_slot}"

@@ -77,6 +77,11 @@ Key = tuple[str, str, str | None]
 _request_ids = itertools.count(7300)
 
 
+def next_request_id() -> int:
+    """A requestId no other report request of this run has used."""
+    return next(_request_ids)
+
+
 def required_for(profiles: Iterable[str]) -> set[Key]:
     """The required variables of the controllers the claimed certification profiles make mandatory."""
     components = {name for profile in profiles for name in PROFILE_COMPONENTS.get(profile, ())}

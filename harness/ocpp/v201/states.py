@@ -181,6 +181,29 @@ async def energy_transfer_started(ctx: CaseContext, tx: Transaction) -> Received
     return charging
 
 
+def _suspension_reported(received: Received) -> bool:
+    state = received.get("transactionInfo.chargingState")
+    return received.get("eventType") == "Ended" or state in ("EVConnected", "SuspendedEV")
+
+
+async def energy_transfer_suspended(ctx: CaseContext, tx: Transaction) -> Received:
+    """EnergyTransferSuspended: after the transaction duration the EV stops taking energy (SuspendedEV, or the
+    transaction ends when TxStopPoint has EnergyTransfer)."""
+    await asyncio.sleep(ctx.cfg.transaction_duration_s)
+    await ctx.dut.ev_suspend(tx.evse_id)
+    event = await expect_transaction_event(
+        ctx.csms, tx, "after the EV suspended the energy transfer", extra=_suspension_reported
+    )
+    require_in(event.get("eventType"), ("Updated", "Ended"), "EnergyTransferSuspended: eventType")
+    check_charging_state(event, ("EVConnected", "SuspendedEV"), "EnergyTransferSuspended")
+    if event.get("transactionInfo.chargingState") == "SuspendedEV":
+        check_trigger(event, ("ChargingStateChanged",), "EnergyTransferSuspended")
+    if event.get("eventType") == "Ended":
+        reason = event.get("transactionInfo.stoppedReason")
+        require_equal(reason, "StoppedByEV", "EnergyTransferSuspended: stoppedReason")
+    return event
+
+
 async def stop_authorized(ctx: CaseContext, tx: Transaction, how: Literal["local", "remote"] | None = None) -> Received:
     """StopAuthorized: after the transaction duration, stop by presenting the same idToken (A) or remotely (B)."""
     await asyncio.sleep(ctx.cfg.transaction_duration_s)

@@ -19,12 +19,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import NameOID
 
-from harness.checks import require, require_equal
+from harness.checks import require_equal
 from harness.ocpp.channel import StationChannel
 from harness.ocpp.messages import Received
 from harness.ocpp.v201.certificates import CaCertificate, certificate_installed, hash_data, same_certificate
+from harness.ocpp.v201.csr import CsrRules, checked_csr
 from harness.pki import Authority, KeyAlgorithm, pem
 from harness.verdict import Inconclusive, Nonconformity
 
@@ -164,21 +164,7 @@ async def _renew_one(csms: StationChannel, pki: V2gPki, evse_id: int | None, sec
 
 def _checked_csr(request: Received, secc_id: str | None) -> x509.CertificateSigningRequest:
     """Part 6: a PEM encoded PKCS #10 request, an ECDSA key of 256 bits or more, CN = seccId when one is set."""
-    text = str(request.get("csr", ""))
-    require(text.lstrip().startswith("-----BEGIN CERTIFICATE REQUEST-----"), "the csr is not PEM encoded")
-    try:
-        csr = x509.load_pem_x509_csr(text.encode())
-    except ValueError as exc:
-        raise Nonconformity(f"the csr is not a valid PKCS #10 request: {exc}") from None
-    require(csr.is_signature_valid, "the csr's signature does not verify")
-    key = csr.public_key()
-    require(isinstance(key, ec.EllipticCurvePublicKey), f"the csr's key is {type(key).__name__}; ECDSA is required")
-    assert isinstance(key, ec.EllipticCurvePublicKey)
-    require(key.key_size >= MIN_V2G_KEY_BITS, f"the csr's key has {key.key_size} bits; at least 256 are required")
-    if secc_id is not None:
-        names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        require_equal(names[0].value if names else None, secc_id, "commonName of the csr (the seccId)")
-    return csr
+    return checked_csr(request, CsrRules(MIN_V2G_KEY_BITS, None, common_name=secc_id))
 
 
 async def install_v2g_and_mo_roots(csms: StationChannel, pki: V2gPki) -> None:
