@@ -299,6 +299,13 @@ class TestConfiguration(_Strict):
     preconfigured_monitor_severity: int | None = Field(
         None, ge=0, le=8, description="its factory severity; TC_N_41_CS overrules it with one more"
     )
+    customer_identifier: str | None = Field(
+        None, min_length=1, max_length=64,
+        description="a customerIdentifier the operator stores at the station before TC_N_62_CS clears its data",
+    )  # fmt: skip
+    no_data_log_type: Literal["DiagnosticsLog", "SecurityLog"] = Field(
+        "SecurityLog", description="the log TC_N_34_CS has the operator erase and then asks for (GetLog Rejected)"
+    )
 
 
 EnergyServiceName = Literal["AC", "DC", "AC_BPT", "DC_BPT"]

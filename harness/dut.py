@@ -34,7 +34,22 @@ class DutActions(Protocol):
     async def ev_not_ready(self, evse_id: int = 1) -> None: ...
     async def ev_side_unplug(self, evse_id: int = 1) -> None: ...
     async def ev_side_plug_in(self, evse_id: int = 1) -> None: ...
+    async def ev_enters_bay(self, evse_id: int = 1) -> None: ...
+    async def ev_leaves_bay(self, evse_id: int = 1) -> None: ...
     async def power_cycle(self) -> None: ...
+    async def master_pass_choice(self, evse_id: int | None) -> None:
+        """On the menu a master pass opened (C16.FR.01): stop every transaction (None) or the one on `evse_id`."""
+        ...
+
+    async def external_limit(self, limit: float, unit: str, evse_id: int = 0) -> None:
+        """An external system (EMS, grid operator signal) limits `evse_id` (0: the station) to `limit` A or W."""
+        ...
+
+    async def release_external_limit(self, evse_id: int = 0) -> None: ...
+    async def store_customer_identifier(self, identifier: str) -> None: ...
+    async def customer_data_available(self, available: bool) -> None: ...
+    async def erase_log(self, log_type: str) -> None: ...
+    async def hardware_fault(self, active: bool) -> None: ...
     async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
         """Bring the DUT to idle; True when that rebooted it (so a BootNotification follows). `changes`: what the
         last case changed in the provisioning that no OCPP message can undo (the constants below)."""
@@ -81,8 +96,50 @@ class VirtualDut:
     async def ev_side_plug_in(self, evse_id: int = 1) -> None:
         await self._act(f"plug the cable of EVSE {evse_id} back into the EV", "/ev/plug", {"evse_id": evse_id})
 
+    async def ev_enters_bay(self, evse_id: int = 1) -> None:
+        await self._act(f"drive the EV into the parking bay of EVSE {evse_id}", "/bay/enter", {"evse_id": evse_id})
+
+    async def ev_leaves_bay(self, evse_id: int = 1) -> None:
+        await self._act(f"drive the EV out of the parking bay of EVSE {evse_id}", "/bay/leave", {"evse_id": evse_id})
+
     async def power_cycle(self) -> None:
         await self._act("power cycle the charging station", "/power-cycle", {})
+
+    async def master_pass_choice(self, evse_id: int | None) -> None:
+        what = "every transaction" if evse_id is None else f"the transaction on EVSE {evse_id}"
+        body = {} if evse_id is None else {"evse_id": evse_id}
+        await self._act(f"on the station's master pass menu, choose to stop {what}", "/ui/master-pass", body)
+
+    async def external_limit(self, limit: float, unit: str, evse_id: int = 0) -> None:
+        where = "the station" if evse_id == 0 else f"EVSE {evse_id}"
+        await self._act(
+            f"the energy management system limits {where} to {limit:g} {unit}", "/external-limit",
+            {"evse_id": evse_id, "limit": limit, "unit": unit},
+        )  # fmt: skip
+
+    async def release_external_limit(self, evse_id: int = 0) -> None:
+        where = "the station" if evse_id == 0 else f"EVSE {evse_id}"
+        await self._act(
+            f"the energy management system lifts its limit on {where}", "/external-limit/release",
+            {"evse_id": evse_id},
+        )  # fmt: skip
+
+    async def store_customer_identifier(self, identifier: str) -> None:
+        await self._act(
+            f"store customer data under customerIdentifier {identifier} at the station", "/customer-identifier",
+            {"customer_identifier": identifier},
+        )  # fmt: skip
+
+    async def customer_data_available(self, available: bool) -> None:
+        what = "make the customer data store readable again" if available else "make the customer data unreadable"
+        await self._act(what, "/customer-data", {"available": available})
+
+    async def erase_log(self, log_type: str) -> None:
+        await self._act(f"erase the station's {log_type}", "/logs/erase", {"log_type": log_type})
+
+    async def hardware_fault(self, active: bool) -> None:
+        what = "cause a hardware fault (ChargingStation.Problem)" if active else "repair the hardware fault"
+        await self._act(what, "/hardware-fault", {"active": active})
 
     async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
         # The factory reset of the virtual station also brings back its whole factory provisioning.
@@ -175,8 +232,55 @@ class OperatorDut:
     async def ev_side_plug_in(self, evse_id: int = 1) -> None:
         await self._ask(f"Plug the cable of EVSE {evse_id} back into the EV (at the EV side)")
 
+    async def ev_enters_bay(self, evse_id: int = 1) -> None:
+        await self._ask(
+            f"Drive the EV into the parking bay of EVSE {evse_id} (or trigger its bay occupancy sensor); do not plug in"
+        )
+
+    async def ev_leaves_bay(self, evse_id: int = 1) -> None:
+        await self._ask(f"Drive the EV out of the parking bay of EVSE {evse_id} (its bay sensor must see it leave)")
+
     async def power_cycle(self) -> None:
         await self._ask("Power cycle the charging station (switch it off and on)")
+
+    async def master_pass_choice(self, evse_id: int | None) -> None:
+        what = "ALL ongoing transactions" if evse_id is None else f"ONLY the transaction on EVSE {evse_id}"
+        await self._ask(f"On the station's screen (the menu the master pass opened), choose to stop {what}")
+
+    async def external_limit(self, limit: float, unit: str, evse_id: int = 0) -> None:
+        where = "the whole station" if evse_id == 0 else f"EVSE {evse_id}"
+        await self._ask(
+            f"Through the station's external control input (energy management system or grid operator signal, "
+            f"not the CSMS), limit {where} to {limit:g} {unit}"
+        )
+
+    async def release_external_limit(self, evse_id: int = 0) -> None:
+        where = "the whole station" if evse_id == 0 else f"EVSE {evse_id}"
+        await self._ask(f"Lift the limit the external control input set on {where}")
+
+    async def store_customer_identifier(self, identifier: str) -> None:
+        await self._ask(
+            f"Store customer data at the station under customerIdentifier {identifier} (the DUT profile's "
+            "test_configuration.customer_identifier), the way the station's manual describes"
+        )
+
+    async def customer_data_available(self, available: bool) -> None:
+        if available:
+            await self._ask("Bring the station back to normal: it can process CustomerInformation requests again")
+        else:
+            await self._ask("Bring the station into a state in which it cannot process CustomerInformation requests")
+
+    async def erase_log(self, log_type: str) -> None:
+        await self._ask(f"Erase the station's {log_type}, so that it has no {log_type} data to upload")
+
+    async def hardware_fault(self, active: bool) -> None:
+        if active:
+            await self._ask(
+                "Cause a hardware fault that the station's firmware reports by itself in a NotifyEvent "
+                "(a hard-wired notification, e.g. on ChargingStation.Problem)"
+            )
+        else:
+            await self._ask("Repair the hardware fault you caused, so that the station has no problem any more")
 
     async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
         if changes:

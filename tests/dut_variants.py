@@ -73,7 +73,25 @@ def _combined_certificate(data: Data) -> None:
     data["certification"]["features"].append("ISO-3")
 
 
+def _two_evses_master_pass_ui(data: Data) -> None:
+    """Block C: two EVSEs and a user interface where the master pass holder chooses what to stop (C-07 instead of
+    C-08): TC_C_47_CS, TC_C_48_CS."""
+    data["evses"] = [{"id": evse_id, "connectors": [{"id": 1, "type": "cType2"}]} for evse_id in (1, 2)]
+    features = data["certification"]["features"]
+    features.remove("C-08")
+    features.append("C-07")
+
+
+def _profile_1_without_csms_root(data: Data) -> None:
+    """Block A: HTTP Basic without TLS (security profile 1); the station is started without a CSMS root, so the last
+    one is gone (AQ-1): TC_A_20_CS."""
+    data["ocpp"]["security_profile"] = 1
+    data["certification"]["features"].append("AQ-1")
+
+
 VARIANTS: dict[str, Callable[[Data], None]] = {
+    "profile-1-without-csms-root": _profile_1_without_csms_root,
+    "two-evses-master-pass-ui": _two_evses_master_pass_ui,
     "two-evses-evse-reset": _two_evses_evse_reset,
     "without-smart-charging": _without_smart_charging,
     "amperes-only": _amperes_only,

@@ -15,12 +15,14 @@ CASES: dict[str, list[str]] = {
     "without-smart-charging": ["TC_K_15_CS", "TC_K_38_CS"],
     "amperes-only": ["TC_K_12_CS", "TC_K_42_CS"],
     "cable-lock-before-authorization": ["TC_C_05_CS"],
+    "two-evses-master-pass-ui": ["TC_C_47_CS", "TC_C_48_CS"],
     "two-evses-firmware-waits": ["TC_L_11_CS", "TC_L_12_CS", "TC_L_13_CS"],
     "installs-while-charging": ["TC_L_16_CS"],
     "fixed-cable": ["TC_E_27_CS", "TC_E_26_CS"],
     "no-energy-transfer-start": ["TC_E_38_CS"],
     "without-summary-inventory": ["TC_B_15_CS"],
     "combined-certificate": ["TC_A_13_CS"],
+    "profile-1-without-csms-root": ["TC_A_20_CS"],
 }
 ALSO_ON_SHIPPED = {"TC_E_26_CS"}  # applies to the shipped DUT as well; the fixed-cable variant runs it too
 

@@ -128,6 +128,7 @@ KILLS: dict[str, list[str]] = {
     "sc-unsupported-profile-rejected": ["TC_K_15_CS", "TC_K_38_CS"],
     "sc-rate-unit-not-checked": ["TC_K_12_CS", "TC_K_42_CS"],
     "sc-clear-first-evse-only": ["TC_K_24_CS"],
+    "sc-external-limit-unreported": ["TC_K_52_CS"],
     # >>> SMART CHARGING (block K): add above this line
     "certificate-install-not-stored": ["TC_M_01_CS", "TC_M_02_CS", "TC_M_03_CS", "TC_M_04_CS", "TC_M_18_CS"],
     "certificate-install-accepts-expired": ["TC_M_07_CS"],
@@ -144,6 +145,7 @@ KILLS: dict[str, list[str]] = {
     "csr-not-resent": ["TC_A_23_CS"],
     "station-certificate-deletable": ["TC_M_23_CS"],
     "combined-certificate-csms-root-only": ["TC_A_13_CS"],
+    "profile-upgrade-without-csms-root": ["TC_A_20_CS"],
     # >>> CERTIFICATES (block M): add above this line
     "remote-start-always-authorizes": ["TC_F_03_CS"],
     "ev-connection-timeout-ignored": ["TC_F_04_CS", "TC_E_05_CS", "TC_E_39_CS"],
@@ -191,6 +193,8 @@ KILLS: dict[str, list[str]] = {
     "offline-list-status-ignored": ["TC_C_22_CS", "TC_C_23_CS", "TC_C_24_CS"],
     "customer-report-unfinished": ["TC_N_27_CS", "TC_N_30_CS"],
     "invalid-id-authorizes-without-ev": ["TC_C_05_CS"],
+    "master-pass-ui-wrong-reason": ["TC_C_47_CS", "TC_C_48_CS"],
+    "master-pass-ui-stops-all": ["TC_C_48_CS"],
     # >>> AUTHORIZATION (blocks C, D): add above this line
     "availability-same-state-rejected": [
         "TC_G_09_CS",
@@ -211,10 +215,19 @@ KILLS: dict[str, list[str]] = {
     "aligned-send-during-idle-ignored": ["TC_J_06_CS"],
     "tx-event-error-not-retried": ["TC_E_50_CS", "TC_E_51_CS"],
     "energy-transfer-stop-point-ignored": ["TC_E_08_CS", "TC_E_22_CS"],
-    "ev-side-disconnect-unnoticed": ["TC_E_20_CS", "TC_E_37_CS", "TC_E_54_CS", "TC_E_26_CS"],
+    "ev-side-disconnect-unnoticed": [
+        "TC_E_20_CS",
+        "TC_E_37_CS",
+        "TC_E_54_CS",
+        "TC_E_26_CS",
+        "TC_E_24_CS",
+        "TC_E_25_CS",
+    ],
     "sign-readings-ignored": ["TC_E_11_CS", "TC_J_04_CS", "TC_J_11_CS"],
     "ev-side-disconnect-timeout-not-started": ["TC_E_27_CS"],
     "ev-not-ready-unreported": ["TC_E_38_CS"],
+    "ev-side-disconnect-keeps-authorization": ["TC_E_17_CS"],
+    "parking-bay-sensor-unread": ["TC_E_12_CS", "TC_E_19_CS"],
     # >>> TRANSACTIONS (blocks E, G, J): add above this line
     "firmware-signature-not-verified": ["TC_L_06_CS"],
     "firmware-signing-certificate-not-checked": ["TC_L_05_CS", "TC_L_18_CS"],
@@ -260,6 +273,10 @@ KILLS: dict[str, list[str]] = {
     "monitor-event-shows-secret": ["TC_N_48_CS"],
     "monitor-delta-from-last-sample": ["TC_N_61_CS"],
     "offline-queuing-severity-inverted": ["TC_N_22_CS", "TC_N_23_CS"],
+    "customer-identifier-kept": ["TC_N_62_CS"],
+    "customer-information-while-unavailable": ["TC_N_29_CS", "TC_N_33_CS"],
+    "log-empty-accepted": ["TC_N_34_CS"],
+    "hardwired-notification-as-monitor": ["TC_N_21_CS"],
     # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
     "display-message-options-unchecked": ["TC_O_10_CS", "TC_O_17_CS", "TC_O_18_CS", "TC_O_19_CS"],
     "display-message-filters-ignored": [
@@ -424,8 +441,11 @@ DUT_VARIANTS: dict[str, str] = {
     "ev-side-disconnect-timeout-not-started": "fixed-cable",
     "ev-not-ready-unreported": "no-energy-transfer-start",
     "invalid-id-authorizes-without-ev": "cable-lock-before-authorization",
+    "master-pass-ui-wrong-reason": "two-evses-master-pass-ui",
+    "master-pass-ui-stops-all": "two-evses-master-pass-ui",
     "summary-inventory-unclaimed-accepted": "without-summary-inventory",
     "combined-certificate-csms-root-only": "combined-certificate",
+    "profile-upgrade-without-csms-root": "profile-1-without-csms-root",
 }
 
 # The runs mostly wait on timers (three at a time kept a 2-core machine's load near 1): eight fit its two cores.

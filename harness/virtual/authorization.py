@@ -15,6 +15,7 @@ from harness.virtual.device_model import DeviceModel
 from harness.virtual.evse import Authorization, Evse
 from harness.virtual.faults import FaultSet
 from harness.virtual.local_list import LocalAuthList
+from harness.virtual.master_pass_ui import MasterPassMenu
 from harness.virtual.outbox import Outbox
 from harness.virtual.transactions import TransactionEngine
 
@@ -75,6 +76,7 @@ class Authorizer:
         self.local_list: LocalAuthList | None = None  # the Local Authorization List (local_list.py)
         self.cache: AuthCache | None = None  # the Authorization Cache (auth_cache.py)
         self.evses: list[Evse] = []  # every EVSE, for the master pass (C16)
+        self.master_pass_menu: MasterPassMenu | None = None  # a user interface's menu (C-07); None: none (C-08)
 
     def _admitted(self, evse: Evse, token: dict[str, Any], group_id: dict[str, Any] | None) -> bool:
         if self.gate is None or self.gate.admits(evse, token, group_id):
@@ -176,15 +178,21 @@ class Authorizer:
         return group_id.get("idToken") == master
 
     def _master_pass(self, token: dict[str, Any]) -> None:
-        """C16.FR.02: without a user interface the master pass stops every transaction; it starts none (FR.03)."""
+        """C16.FR.01: with a user interface the holder chooses on its menu what to stop (master_pass_ui.py);
+        C16.FR.02: without one the master pass stops every transaction. It starts none (FR.03)."""
+        if self.master_pass_menu is not None:
+            self.master_pass_menu.open(token)
+            return
         for evse in self.evses:
-            if evse.tx is None:
-                continue
-            evse.auth = None
-            evse.tx.stopped_reason_hint = "MasterPass"
-            self._engine.evaluate(
-                evse, "StopAuthorized", stopped_reason="MasterPass", force_update=True, id_token=token
-            )
+            self.master_stop(evse, token, "MasterPass")
+
+    def master_stop(self, evse: Evse, token: dict[str, Any], reason: str) -> None:
+        """End the transaction on `evse` for the master pass `token` (stoppedReason `reason`)."""
+        if evse.tx is None:
+            return
+        evse.auth = None
+        evse.tx.stopped_reason_hint = reason
+        self._engine.evaluate(evse, "StopAuthorized", stopped_reason=reason, force_update=True, id_token=token)
 
     def grant(
         self,

@@ -13,6 +13,7 @@ CANCEL_FIRMWARE_UPDATE = "C-60"  # a second UpdateFirmware cancels the update in
 INSTALL_DURING_TRANSACTION = "C-43"  # firmware is installed and activated while transactions go on
 DOWNLOAD_DURING_TRANSACTION = "AQ-7"  # firmware is downloaded while a transaction runs (else it waits)
 SUMMARY_INVENTORY = "C-56"  # GetBaseReport SummaryInventory is offered (else NotSupported, B07.FR.02)
+MASTER_PASS_UI = "C-07"  # a user interface where the master pass holder chooses what to stop (else C-08: all)
 COMBINED_CERTIFICATE = "ISO-3"  # one certificate for the CSMS connection and ISO 15118 (SignCombinedCertificate)
 
 DEFAULT_CLAIMS = frozenset({CANCEL_LOG_UPLOAD, CANCEL_FIRMWARE_UPDATE, DOWNLOAD_DURING_TRANSACTION, SUMMARY_INVENTORY})

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from harness.virtual.diagnostic_actions import DiagnosticActions
 from harness.virtual.manual import ControlError, ManualActions
 
 if TYPE_CHECKING:
@@ -55,8 +56,22 @@ class ControlApi:
             ("POST", "/ev/not-ready"): self._ok(self._actions.ev_not_ready),
             ("POST", "/ev/unplug"): self._ok(self._actions.ev_side_unplug),
             ("POST", "/ev/plug"): self._ok(self._actions.ev_side_plug_in),
+            ("POST", "/bay/enter"): self._ok(self._actions.ev_enters_bay),
+            ("POST", "/bay/leave"): self._ok(self._actions.ev_leaves_bay),
+            ("POST", "/ui/master-pass"): self._actions.master_pass_choice,
+            ("POST", "/external-limit"): self._ok(self._actions.external_limit),
+            ("POST", "/external-limit/release"): self._ok(self._actions.release_external_limit),
             ("POST", "/power-cycle"): self._ok(lambda body: station.power_cycle()),
             ("POST", "/factory-reset"): self._ok(lambda body: station.factory_reset()),
+            **self._diagnostic_routes(DiagnosticActions(station)),
+        }
+
+    def _diagnostic_routes(self, actions: DiagnosticActions) -> dict[tuple[str, str], Route]:
+        return {
+            ("POST", "/customer-identifier"): self._ok(actions.store_customer_identifier),
+            ("POST", "/customer-data"): self._ok(actions.customer_data),
+            ("POST", "/logs/erase"): self._ok(actions.erase_log),
+            ("POST", "/hardware-fault"): self._ok(actions.hardware_fault),
         }
 
     @staticmethod

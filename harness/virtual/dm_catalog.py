@@ -11,7 +11,7 @@ from harness.virtual import display_messages as dm
 from harness.virtual.device_model import VariableKey, VariableSpec, key
 
 MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")
-TX_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer")
+TX_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer", "ParkingBayOccupancy")
 AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faulted")
 TIME_SOURCES = ("Heartbeat", "NTP", "GPS", "RealTimeClock", "MobileNetwork", "RadioTimeTransmitter")
 
@@ -422,7 +422,8 @@ MONITORING_BASES = ("All", "FactoryDefault", "HardWiredOnly")
 
 def _monitoring(evse_count: int, rated_power_w: float) -> list[VariableSpec]:
     """N02-N07 (harness/virtual/monitoring.py): the controller's state and the station-level variables that
-    the shipped and the Part 6 monitors watch (the hard-wired one is on Problem, which never turns true here)."""
+    the shipped and the Part 6 monitors watch (the hard-wired one is on Problem, true while a hardware fault
+    raised through the control API lasts)."""
     return [
         _boolean(key("MonitoringCtrlr", "Available"), True, mutability="ReadOnly"),
         _boolean(key("MonitoringCtrlr", "Enabled"), True, mutability="ReadOnly"),

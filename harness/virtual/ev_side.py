@@ -5,14 +5,16 @@ is gone (charging state Idle; the EVConnected and PowerPathClosed stop points no
 fixed cable (Part 5 HFS-2 claimed, HFS-1 not) only has this kind of disconnect: its connector becomes Available,
 and a transaction that keeps its authorization waits EVConnectionTimeOut for the EV to come back (E10.FR.02).
 TxCtrlr.StopTxOnEVSideDisconnect decides whether the authorization survives (false: the transaction is suspended;
-true: it ends, stoppedReason EVDisconnected). OCPPCommCtrlr.UnlockOnEVSideDisconnect opens the socket's lock; the
-virtual lock is only logged (no OCPP message shows it).
+true: it ends, stoppedReason EVDisconnected, E09). OCPPCommCtrlr.UnlockOnEVSideDisconnect true opens the socket's
+lock (E09.FR.02); false keeps the cable of the ended transaction locked in until the idToken that started it is
+presented again (E09.FR.03): pulling it out of the socket before that is refused. No OCPP message shows the lock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Set
+from collections.abc import Mapping, Set
+from typing import Any
 
 from harness.virtual import dm_catalog as dmc
 from harness.virtual import faults as F
@@ -68,7 +70,12 @@ class EvSide:
         evse.meter.hlc_setpoint_w = None
         unlock = self._dm.get_bool(dmc.UNLOCK_ON_EV_SIDE_DISCONNECT)
         log.info("EVSE %d: cable pulled out at the EV side, socket %s", evse.id, "unlocked" if unlock else "locked")
-        if evse.tx is not None and self._dm.get_bool(dmc.STOP_TX_ON_EV_SIDE_DISCONNECT):
+        stop_tx = self._dm.get_bool(dmc.STOP_TX_ON_EV_SIDE_DISCONNECT)
+        if evse.tx is not None and stop_tx and not self._faults.active(F.EV_SIDE_DISCONNECT_KEEPS_AUTHORIZATION):
+            # E09: the transaction is deauthorized; a socket that stays locked waits for the driver's idToken.
+            holder = evse.tx.start_token or (evse.auth.id_token if evse.auth is not None else None)
+            if not (self.fixed_cable or unlock):
+                evse.lock_held_for = holder
             evse.tx.stopped_reason_hint = "EVDisconnected"
             self._engine.end(evse, "EVCommunicationLost", "EVDisconnected")
             return
@@ -77,6 +84,16 @@ class EvSide:
         if self.fixed_cable and auth is not None and not self._faults.active(F.EV_SIDE_TIMEOUT_NOT_STARTED):
             # E10.FR.02: the authorization only lasts EVConnectionTimeOut without an EV on the fixed cable.
             auth.cable_deadline = self._clock.monotonic() + self._dm.get_int(dmc.EV_CONNECTION_TIMEOUT)
+
+    @staticmethod
+    def unlocks(evse: Evse, token: Mapping[str, Any]) -> bool:
+        """E09.FR.03: the idToken that started the ended transaction opens the socket's lock (and starts nothing)."""
+        holder = evse.lock_held_for
+        if holder is None or holder.get("idToken") != token.get("idToken") or holder.get("type") != token.get("type"):
+            return False
+        evse.lock_held_for = None
+        log.info("EVSE %d: idToken %s presented, socket unlocked", evse.id, token.get("idToken"))
+        return True
 
     def reconnected(self, evse: Evse) -> None:
         """The EV end goes back in: a returning EV asks for energy again."""

@@ -44,6 +44,7 @@ TX_POINT_FACT: dict[str, str] = {
     "PowerPathClosed": "power_path_closed",
     "EnergyTransfer": "energy_transfer",
     "DataSigned": "data_signed",
+    "ParkingBayOccupancy": "bay_occupied",  # the bay sensor (harness/virtual/parking_bay.py)
 }
 
 
@@ -134,6 +135,10 @@ class Evse:
     # Occupied while the EV is gone for the charging state and the TxStopPoints.
     ev_side_unplugged: bool = False
     signed_data: bool = False  # the meter delivered a signed reading for this session (TxStartPoint DataSigned)
+    bay_occupied: bool = False  # the parking bay sensor sees a vehicle (TxStartPoint/TxStopPoint ParkingBayOccupancy)
+    # E09.FR.03: the socket keeps the cable locked until this idToken (the one that started the ended
+    # transaction) is presented again.
+    lock_held_for: dict[str, Any] | None = None
 
     def connector(self, connector_id: int) -> Connector | None:
         return next((c for c in self.connectors if c.id == connector_id), None)
@@ -160,6 +165,7 @@ class Evse:
             "evse_suspended": self.evse_suspended or self.limit_paused,
             "ev_engaged": self.ev_engaged,
             "data_signed": self.signed_data and plugged and authorized,
+            "bay_occupied": self.bay_occupied,
         }
         facts["energy_transfer"] = decide(CHARGING_STATE_RULES, facts) == "Charging"
         return facts

@@ -133,6 +133,7 @@ SC_RECURRING_REJECTED = "sc-recurring-rejected"
 SC_UNSUPPORTED_PROFILE_REJECTED = "sc-unsupported-profile-rejected"
 SC_RATE_UNIT_NOT_CHECKED = "sc-rate-unit-not-checked"
 SC_CLEAR_FIRST_EVSE_ONLY = "sc-clear-first-evse-only"
+SC_EXTERNAL_LIMIT_UNREPORTED = "sc-external-limit-unreported"
 # >>> SMART CHARGING (block K): add above this line
 CERTIFICATE_INSTALL_NOT_STORED = "certificate-install-not-stored"
 CERTIFICATE_INSTALL_ACCEPTS_EXPIRED = "certificate-install-accepts-expired"
@@ -149,6 +150,7 @@ STATION_IGNORES_SIGNED_CERTIFICATE = "station-ignores-signed-certificate"
 CSR_NOT_RESENT = "csr-not-resent"
 STATION_CERTIFICATE_DELETABLE = "station-certificate-deletable"
 COMBINED_CERTIFICATE_CSMS_ROOT_ONLY = "combined-certificate-csms-root-only"
+PROFILE_UPGRADE_WITHOUT_CSMS_ROOT = "profile-upgrade-without-csms-root"
 # >>> CERTIFICATES (block M): add above this line
 REMOTE_START_ALWAYS_AUTHORIZES = "remote-start-always-authorizes"
 EV_CONNECTION_TIMEOUT_IGNORED = "ev-connection-timeout-ignored"
@@ -188,6 +190,8 @@ OFFLINE_LIST_STATUS_IGNORED = "offline-list-status-ignored"
 DISABLE_REMOTE_AUTHORIZATION_IGNORED = "disable-remote-authorization-ignored"
 CUSTOMER_REPORT_UNFINISHED = "customer-report-unfinished"
 INVALID_ID_AUTHORIZES_WITHOUT_EV = "invalid-id-authorizes-without-ev"
+MASTER_PASS_UI_WRONG_REASON = "master-pass-ui-wrong-reason"
+MASTER_PASS_UI_STOPS_ALL = "master-pass-ui-stops-all"
 # >>> AUTHORIZATION (blocks C, D): add above this line
 AVAILABILITY_SAME_STATE_REJECTED = "availability-same-state-rejected"
 AVAILABILITY_NOT_SCHEDULED = "availability-not-scheduled"
@@ -205,6 +209,8 @@ EV_SIDE_DISCONNECT_UNNOTICED = "ev-side-disconnect-unnoticed"
 SIGN_READINGS_IGNORED = "sign-readings-ignored"
 EV_SIDE_TIMEOUT_NOT_STARTED = "ev-side-disconnect-timeout-not-started"
 EV_NOT_READY_UNREPORTED = "ev-not-ready-unreported"
+EV_SIDE_DISCONNECT_KEEPS_AUTHORIZATION = "ev-side-disconnect-keeps-authorization"
+PARKING_BAY_SENSOR_UNREAD = "parking-bay-sensor-unread"
 # >>> TRANSACTIONS (blocks E, G, J): add above this line
 FIRMWARE_SIGNATURE_NOT_VERIFIED = "firmware-signature-not-verified"
 FIRMWARE_SIGNER_NOT_CHECKED = "firmware-signing-certificate-not-checked"
@@ -242,6 +248,10 @@ MONITORS_LOST_ON_REBOOT = "monitors-lost-on-reboot"
 MONITOR_EVENT_SHOWS_SECRET = "monitor-event-shows-secret"
 MONITOR_DELTA_FROM_LAST_SAMPLE = "monitor-delta-from-last-sample"
 OFFLINE_QUEUING_SEVERITY_INVERTED = "offline-queuing-severity-inverted"
+CUSTOMER_IDENTIFIER_KEPT = "customer-identifier-kept"
+CUSTOMER_INFORMATION_WHILE_UNAVAILABLE = "customer-information-while-unavailable"
+LOG_EMPTY_ACCEPTED = "log-empty-accepted"
+HARDWIRED_NOTIFICATION_AS_MONITOR = "hardwired-notification-as-monitor"
 # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
 DISPLAY_MESSAGE_OPTIONS_UNCHECKED = "display-message-options-unchecked"
 DISPLAY_MESSAGE_FILTERS_IGNORED = "display-message-filters-ignored"
@@ -416,6 +426,7 @@ CATALOGUE: tuple[Fault, ...] = (
     ),
     Fault(SC_RATE_UNIT_NOT_CHECKED, "profiles and composite schedules in a unit not in RateUnit are Accepted"),
     Fault(SC_CLEAR_FIRST_EVSE_ONLY, "ClearChargingProfile by criteria without evseId clears the lowest EVSE only"),
+    Fault(SC_EXTERNAL_LIMIT_UNREPORTED, "GetChargingProfiles leaves out the limits of an external system (they apply)"),
     # >>> SMART CHARGING (block K): add above this line
     Fault(CERTIFICATE_INSTALL_NOT_STORED, "InstallCertificate answers Accepted but the certificate is not stored"),
     Fault(CERTIFICATE_INSTALL_ACCEPTS_EXPIRED, "InstallCertificate accepts and stores an expired CA certificate"),
@@ -440,6 +451,10 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(
         COMBINED_CERTIFICATE_CSMS_ROOT_ONLY,
         "a combined (ISO-3) certificate must lead to a CSMS root, so one from the V2G chain is Rejected",
+    ),
+    Fault(
+        PROFILE_UPGRADE_WITHOUT_CSMS_ROOT,
+        "NetworkConfigurationPriority may name a TLS profile though no valid CSMS root is installed",
     ),
     # >>> CERTIFICATES (block M): add above this line
     Fault(REMOTE_START_ALWAYS_AUTHORIZES, "a remote start sends AuthorizeRequest even with AuthorizeRemoteStart false"),
@@ -480,6 +495,8 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(DISABLE_REMOTE_AUTHORIZATION_IGNORED, "AuthorizeRequests are sent with DisableRemoteAuthorization true"),
     Fault(CUSTOMER_REPORT_UNFINISHED, "a customer information report with data ends on a part with tbc true"),
     Fault(INVALID_ID_AUTHORIZES_WITHOUT_EV, "with no EV plugged in, an idToken is authorized whatever the CSMS says"),
+    Fault(MASTER_PASS_UI_WRONG_REASON, "transactions stopped on the master pass menu end with stoppedReason Local"),
+    Fault(MASTER_PASS_UI_STOPS_ALL, "the master pass menu stops every transaction, whichever one was chosen"),
     # >>> AUTHORIZATION (blocks C, D): add above this line
     Fault(AVAILABILITY_SAME_STATE_REJECTED, "ChangeAvailability to the state already in force answers Rejected"),
     Fault(AVAILABILITY_NOT_SCHEDULED, "ChangeAvailability during a transaction answers Accepted, not Scheduled"),
@@ -497,6 +514,11 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(SIGN_READINGS_IGNORED, "SignReadings true is accepted but every reading goes out unsigned"),
     Fault(EV_SIDE_TIMEOUT_NOT_STARTED, "a fixed cable pulled out of the EV keeps the transaction authorized forever"),
     Fault(EV_NOT_READY_UNREPORTED, "an EV that never takes the offered energy stays EVConnected, never SuspendedEV"),
+    Fault(
+        EV_SIDE_DISCONNECT_KEEPS_AUTHORIZATION,
+        "StopTxOnEVSideDisconnect true is accepted but a cable pulled out at the EV leaves the transaction authorized",
+    ),
+    Fault(PARKING_BAY_SENSOR_UNREAD, "the parking bay sensor is fitted but never read: ParkingBayOccupancy never true"),
     # >>> TRANSACTIONS (blocks E, G, J): add above this line
     Fault(FIRMWARE_SIGNATURE_NOT_VERIFIED, "a downloaded firmware image is installed whatever its signature"),
     Fault(FIRMWARE_SIGNER_NOT_CHECKED, "UpdateFirmware is accepted with any signing certificate, or none"),
@@ -534,6 +556,13 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(MONITOR_EVENT_SHOWS_SECRET, "a monitor on a WriteOnly variable reports its value in actualValue"),
     Fault(MONITOR_DELTA_FROM_LAST_SAMPLE, "a numeric Delta is measured from the last sample, not the last event"),
     Fault(OFFLINE_QUEUING_SEVERITY_INVERTED, "offline, events above OfflineQueuingSeverity are queued, not the rest"),
+    Fault(CUSTOMER_IDENTIFIER_KEPT, "clearing the data of a customerIdentifier leaves that data in place"),
+    Fault(
+        CUSTOMER_INFORMATION_WHILE_UNAVAILABLE,
+        "CustomerInformation is Accepted (and answered) while the customer data store is unavailable",
+    ),
+    Fault(LOG_EMPTY_ACCEPTED, "GetLog for a log that holds nothing is Accepted and an empty file uploaded"),
+    Fault(HARDWIRED_NOTIFICATION_AS_MONITOR, "a hardware fault the firmware reports is typed HardWiredMonitor"),
     # >>> FIRMWARE AND DIAGNOSTICS (blocks L, N): add above this line
     Fault(DISPLAY_MESSAGE_OPTIONS_UNCHECKED, "SetDisplayMessage accepts any priority, state, format, transactionId"),
     Fault(DISPLAY_MESSAGE_FILTERS_IGNORED, "GetDisplayMessages reports every message whatever id, priority, state"),

@@ -1,7 +1,8 @@
 """N01 GetLog on the virtual station: the diagnostics and security logs, uploaded over HTTP with retries.
 
 One upload at a time: a new GetLog cancels the one in progress (C-57, N01.FR.12) or, without that claim, is
-Rejected. A triggered LogStatusNotification reports the upload in progress, else Idle (F06.FR.14/15).
+Rejected. A log that holds nothing (erased through the control API) is Rejected as well (N01.FR.05). A triggered
+LogStatusNotification reports the upload in progress, else Idle (F06.FR.14/15).
 """
 
 from __future__ import annotations
@@ -65,14 +66,23 @@ class LogUploads:
         """Every security event the station raises goes into the security log (A04.FR.02)."""
         self._security.append(f"{payload.get('timestamp')} {payload.get('type')} {payload.get('techInfo', '')}")
 
+    def _lines(self, log_type: str) -> collections.deque[str]:
+        return self._security if log_type == "SecurityLog" else self._recorder.lines
+
     def _content(self, log_type: str) -> bytes:
-        lines = self._security if log_type == "SecurityLog" else self._recorder.lines
-        return ("\n".join(lines) + "\n").encode()
+        return ("\n".join(self._lines(log_type)) + "\n").encode()
+
+    def erase(self, log_type: str) -> None:
+        """A technician empties one log (TC_N_34_CS): until new lines come there is nothing to upload. The
+        diagnostics log refills with the station's next log line; the security log only with its next event."""
+        self._lines(log_type).clear()
 
     def request(self, payload: dict[str, Any]) -> Reply:
         station, request_id, log_type = self._station, payload["requestId"], payload["logType"]
         filename = f"{station.config.identity.serial}-{log_type}-{request_id}.log"
         url = payload["log"]["remoteLocation"].rstrip("/") + "/" + filename
+        if not self._lines(log_type) and not station.faults.active(F.LOG_EMPTY_ACCEPTED):
+            return Reply({"status": "Rejected", "statusInfo": {"reasonCode": "NoLogData"}})  # N01.FR.05
         content = self._content(log_type)
         attempts = 1 + int(payload.get("retries", 0))
         interval = int(payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S))

@@ -76,6 +76,8 @@ class ManualActions:
         evse, connector = self._connector(body)
         if not connector.plugged:
             raise ControlError(409, f"no EV plugged in at EVSE {evse.id} connector {connector.id}")
+        if evse.lock_held_for is not None:
+            raise ControlError(409, f"the socket of EVSE {evse.id} keeps the cable locked until the idToken comes")
         connector.plugged = False
         evse.ev_suspended = False
         evse.ev_side_unplugged = False
@@ -93,7 +95,9 @@ class ManualActions:
             raise ControlError(400, f"id_token must be a string of 1 to {ID_TOKEN_MAX_LENGTH} characters")
         if token_type not in ID_TOKEN_TYPES:
             raise ControlError(400, f"type must be one of {', '.join(sorted(ID_TOKEN_TYPES))}")
-        self._station.authorizer.present(evse, {"idToken": token, "type": token_type})
+        presented = {"idToken": token, "type": token_type}
+        if not self._station.ev_side.unlocks(evse, presented):
+            self._station.authorizer.present(evse, presented)
 
     def set_ev_suspended(self, body: dict[str, Any], suspended: bool) -> None:
         evse = self._evse(body)
@@ -117,6 +121,38 @@ class ManualActions:
     def ev_side_plug_in(self, body: dict[str, Any]) -> None:
         """Put the cable that stayed at the station back into the EV."""
         self._station.ev_side.reconnected(self._evse(body))
+
+    def ev_enters_bay(self, body: dict[str, Any]) -> None:
+        """A vehicle drives into the parking bay of this EVSE (harness/virtual/parking_bay.py)."""
+        self._station.parking_bay.entered(self._evse(body))
+
+    def ev_leaves_bay(self, body: dict[str, Any]) -> None:
+        self._station.parking_bay.left(self._evse(body))
+
+    def master_pass_choice(self, body: dict[str, Any]) -> dict[str, Any]:
+        """On the master pass menu (C-07): stop every transaction (no evse_id) or the one on `evse_id`."""
+        menu = self._station.authorizer.master_pass_menu
+        if menu is None:
+            raise ControlError(409, "this station has no master pass menu (it does not claim C-07)")
+        evse_id = self._evse(body).id if body.get("evse_id") is not None else None
+        return {"ok": True, "menu_shown": menu.choose(evse_id)}
+
+    def external_limit(self, body: dict[str, Any]) -> None:
+        """An external system (EMS, grid operator) limits EVSE `evse_id` (0: the station) to `limit` `unit`."""
+        evse_id = _int_field(body, "evse_id", 0)
+        if evse_id != 0:
+            self._evse(body)
+        limit, unit = body.get("limit"), body.get("unit", "W")
+        if not isinstance(limit, int | float) or isinstance(limit, bool) or limit < 0:
+            raise ControlError(400, "limit must be a number of at least 0")
+        if unit not in ("A", "W"):
+            raise ControlError(400, "unit must be A or W")
+        self._station.external_limits.impose(evse_id, float(limit), str(unit))
+
+    def release_external_limit(self, body: dict[str, Any]) -> None:
+        evse_id = _int_field(body, "evse_id", 0)
+        if not self._station.external_limits.release(evse_id):
+            raise ControlError(409, f"no external limit on EVSE {evse_id}")
 
     def state(self) -> dict[str, Any]:
         station = self._station

@@ -35,6 +35,7 @@ CRITERIA = {
 }
 MONITORS_PER_REPORT = 20
 LOWEST_SEVERITY = 9
+HARDWIRED_NOTIFICATION = "HardWiredNotification"
 
 
 class Monitoring:
@@ -158,6 +159,23 @@ class Monitoring:
             event["cleared"] = True
         if transaction_id is not None:
             event["transactionId"] = transaction_id
+        self._outbox.put(
+            "NotifyEvent", {"generatedAt": self._clock.stamp(), "seqNo": 0, "tbc": False, "eventData": [event]}
+        )
+
+    def hardwired_notification(self, variable: VariableKey, problem: bool) -> None:
+        """N07: what the firmware reports by itself, with no monitor behind it (HardWiredNotification): a hardware
+        problem that begins, or ends (cleared)."""
+        if not self.online() and not self._queued_offline(mb.HARDWIRED_SEVERITY):
+            return
+        kind = mb.HARDWIRED if self._faults.active(F.HARDWIRED_NOTIFICATION_AS_MONITOR) else HARDWIRED_NOTIFICATION
+        event: dict[str, Any] = {
+            "eventId": next(self._events), "timestamp": self._clock.stamp(), "trigger": "Alerting",
+            "actualValue": "true" if problem else "false", "component": variable.component.to_json(),
+            "variable": variable.variable_json(), "eventNotificationType": kind,
+        }  # fmt: skip
+        if not problem:
+            event["cleared"] = True
         self._outbox.put(
             "NotifyEvent", {"generatedAt": self._clock.stamp(), "seqNo": 0, "tbc": False, "eventData": [event]}
         )

@@ -6,7 +6,8 @@ from typing import Any
 
 from harness.virtual.charging_profile import ChargingProfile
 
-LIMIT_SOURCE = "CSO"  # every profile here came from the CSMS; external limits (K12) are not modelled
+LIMIT_SOURCE = "CSO"  # the profiles the CSMS installed
+EXTERNAL_SOURCE = "EMS"  # the limits an energy management system set at the station (K12, external_limit.py)
 
 
 def clear_matches(profile: ChargingProfile, request: dict[str, Any]) -> bool:
@@ -18,16 +19,16 @@ def clear_matches(profile: ChargingProfile, request: dict[str, Any]) -> bool:
     return all(criteria[name] == value for name, value in fields.items() if name in criteria)
 
 
-def report_matches(profile: ChargingProfile, request: dict[str, Any]) -> bool:
+def report_matches(profile: ChargingProfile, request: dict[str, Any], source: str = LIMIT_SOURCE) -> bool:
     """Ids decide alone (K09.FR.01); otherwise the EVSE when given (K09.FR.04, K09.FR.05: 0 is the station's own;
-    K09.FR.06: absent is all) and every criterion given.
+    K09.FR.06: absent is all) and every criterion given; `source` is where the profile came from.
     """
     criterion = request["chargingProfile"]
     if "chargingProfileId" in criterion:
         return profile.id in criterion["chargingProfileId"]
     if "evseId" in request and profile.evse_id != request["evseId"]:
         return False
-    if LIMIT_SOURCE not in criterion.get("chargingLimitSource", [LIMIT_SOURCE]):
+    if source not in criterion.get("chargingLimitSource", [source]):
         return False
     fields = {"chargingProfilePurpose": profile.purpose, "stackLevel": profile.stack_level}
     return all(criterion[name] == value for name, value in fields.items() if name in criterion)

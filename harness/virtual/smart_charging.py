@@ -32,7 +32,7 @@ from harness.virtual.composite_schedule import (
 from harness.virtual.device_model import DeviceModel
 from harness.virtual.evse import Evse
 from harness.virtual.faults import FaultSet
-from harness.virtual.profile_queries import LIMIT_SOURCE, clear_matches, report_matches
+from harness.virtual.profile_queries import EXTERNAL_SOURCE, LIMIT_SOURCE, clear_matches, report_matches
 from harness.virtual.smart_charging_faults import as_evaluated, as_reported
 from harness.virtual.transactions import TransactionEngine
 
@@ -61,6 +61,7 @@ class SmartCharging:
         self._profiles: list[ChargingProfile] = []
         self._installed_at: dict[int, float] = {}  # profile id -> when it was installed (epoch)
         self._awaiting: dict[int, tuple[dict[str, Any], float]] = {}  # remoteStartId -> (profile, since epoch)
+        self._external: dict[int, ChargingProfile] = {}  # evseId -> the limit an external system set (K12)
         dm.bind(dmc.CHARGING_PROFILE_ENTRIES, lambda: str(len(self._profiles)))
 
     @property
@@ -186,6 +187,7 @@ class SmartCharging:
     def forget_all(self) -> None:
         """Factory reset: no profile survives it."""
         self._profiles = []
+        self._external.clear()
         self._awaiting.clear()
         self._installed_at.clear()
 
@@ -201,24 +203,41 @@ class SmartCharging:
         (K09.FR.02).
         """
         every = self._faults.active(F.SC_REPORT_IGNORES_CRITERIA)
-        chosen = [p for p in self._profiles if every or report_matches(p, request)]
+        sourced = [(p, LIMIT_SOURCE) for p in self._profiles]
+        if not self._faults.active(F.SC_EXTERNAL_LIMIT_UNREPORTED):
+            sourced += [(p, EXTERNAL_SOURCE) for p in self._external.values()]
+        chosen = [(p, source) for p, source in sourced if every or report_matches(p, request, source)]
         if not chosen:
             return {"status": "NoProfiles"}, []
         at_zero = self._faults.active(F.SC_REPORT_EVSE_ZERO)
-        evse_ids = [0] if at_zero else sorted({p.evse_id for p in chosen})
+        # One report per EVSE and limit source: chargingLimitSource belongs to the report, not to each profile.
+        groups = sorted({(0 if at_zero else p.evse_id, source) for p, source in chosen})
         reports = [
             {
                 "requestId": request["requestId"],
-                "chargingLimitSource": LIMIT_SOURCE,
+                "chargingLimitSource": source,
                 "evseId": evse_id,
                 "chargingProfile": [
-                    as_reported(p.wire, self._faults) for p in chosen if at_zero or p.evse_id == evse_id
+                    as_reported(p.wire, self._faults)
+                    for p, its_source in chosen
+                    if its_source == source and (at_zero or p.evse_id == evse_id)
                 ],
-                "tbc": index < len(evse_ids) - 1,
+                "tbc": index < len(groups) - 1,
             }
-            for index, evse_id in enumerate(evse_ids)
+            for index, (evse_id, source) in enumerate(groups)
         ]
         return {"status": "Accepted"}, reports
+
+    # ------------------------------------------------------------------ K12, K13
+
+    def set_external(self, profile: ChargingProfile) -> None:
+        """An external system (an EMS) limits `profile.evse_id`: a ChargingStationExternalConstraints profile that
+        the CSMS can read (K12.FR.05) but neither replace nor clear, and that the power follows like any other."""
+        self._external[profile.evse_id] = profile
+
+    def release_external(self, evse_id: int) -> bool:
+        """The external system lifts its limit on `evse_id`; False when it had none there."""
+        return self._external.pop(evse_id, None) is not None
 
     # ------------------------------------------------------------------ K08
 
@@ -301,7 +320,8 @@ class SmartCharging:
     def _in_force(self) -> list[ChargingProfile]:
         """The installed profiles as this station combines them (a fault may bend that view)."""
         starts = [evse.tx.started_epoch for evse in self._evses if evse.tx is not None]
-        return as_evaluated(self._profiles, self._faults, self._installed_at, min(starts) if starts else None)
+        installed = self._profiles + list(self._external.values())
+        return as_evaluated(installed, self._faults, self._installed_at, min(starts) if starts else None)
 
     def limit_w(self, evse_id: int, at_epoch: float) -> float | None:
         """The composite limit in W on EVSE `evse_id` at `at_epoch` (A converted at 230 V and the period's

@@ -23,7 +23,7 @@ from harness.virtual.basic_auth import BasicAuthPassword
 from harness.virtual.boot import BootController
 from harness.virtual.certificate_signing import CertificateSigning
 from harness.virtual.certificates import CertificateStore, factory_for
-from harness.virtual.claims import DEFAULT_CLAIMS
+from harness.virtual.claims import DEFAULT_CLAIMS, MASTER_PASS_UI
 from harness.virtual.clock import Clock
 from harness.virtual.combined_certificate import CombinedCertificate
 from harness.virtual.connection import Link, Target
@@ -34,16 +34,19 @@ from harness.virtual.dm_catalog import StationIdentity
 from harness.virtual.ev_side import EvSide, has_fixed_cable
 from harness.virtual.evse import Evse, make_evses
 from harness.virtual.evse_reset import EvseReset
+from harness.virtual.external_limit import ExternalLimits
 from harness.virtual.faults import FaultSet
 from harness.virtual.features import StationFeatures, shape_catalog
 from harness.virtual.firmware import FirmwareUpdater
 from harness.virtual.handlers import CsmsRequests
 from harness.virtual.local_list import LocalAuthList
 from harness.virtual.logs import LogUploads
+from harness.virtual.master_pass_ui import MasterPassMenu
 from harness.virtual.meter_signing import MeterSigner, SigningPolicy
 from harness.virtual.monitoring import Monitoring
 from harness.virtual.network_profiles import ConnectionProfile, NetworkProfiles
 from harness.virtual.outbox import Outbox
+from harness.virtual.parking_bay import ParkingBay
 from harness.virtual.plant import GridSupport, Plant
 from harness.virtual.power import RATED_POWER_W, STEP_S
 from harness.virtual.reservation import Reservations
@@ -57,6 +60,7 @@ from harness.virtual.station_certificate import StationCertificate, factory_clie
 from harness.virtual.tariff_cost import TariffCost
 from harness.virtual.tls import StationTls, client_context, security_event_for
 from harness.virtual.transactions import TransactionEngine
+from harness.virtual.upgrade_guard import priority_guard
 from harness.virtual.v2g_certificate import V2gCertificateRenewal
 
 log = logging.getLogger("harness.virtual")
@@ -120,6 +124,7 @@ class Station:
             self.dm, self.clock, self.faults, self.engine, self.availability,
             fixed_cable=has_fixed_cable(config.claims),
         )  # fmt: skip
+        self.parking_bay = ParkingBay(self.faults, self.engine)
         self.authorizer = Authorizer(
             self.dm, self.clock, self.faults, self.outbox, self.engine, self._online, self.spawn
         )
@@ -135,12 +140,17 @@ class Station:
         self.auth_cache = AuthCache(self.dm, self.clock, self.faults)
         self.authorizer.cache = self.auth_cache
         self.authorizer.evses = self.evses
+        if MASTER_PASS_UI in config.claims:
+            self.authorizer.master_pass_menu = MasterPassMenu(
+                self.clock, self.faults, self.evses, self.authorizer.master_stop
+            )
         self.engine.on_id_token_info = self.auth_cache.store_from_transaction
         self.dm.bind(dmc.AUTH_CACHE_STORAGE, lambda: str(self.auth_cache.storage_bytes()))
         self.aligned = AlignedSampler(
             self.dm, self.clock, self.outbox, self.engine, self.evses, self._online, self.faults
         )
         self.smart_charging = SmartCharging(self.dm, self.clock, self.engine, self.evses, self.faults)
+        self.external_limits = ExternalLimits(self.smart_charging, self.outbox, self.clock)
         self.secc = SeccServer(config.secc, StationSeccLink(self, self.evses[0]), self.faults) if config.secc else None
         self.certificates = CertificateStore(factory_for(config.tls, self.secc), self.faults)
         secc_id = config.secc.evse_id if config.secc is not None else None
@@ -170,7 +180,7 @@ class Station:
         self.requests = CsmsRequests(self)
         self.network = NetworkProfiles(_first_connection_profile(config), self.faults)
         self.dm.bind(dmc.SECURITY_PROFILE, lambda: str(self.network.security_profile))
-        self.dm.guard(dmc.NETWORK_PRIORITY, self.network.check_priority)
+        self.dm.guard(dmc.NETWORK_PRIORITY, priority_guard(self.network, self.certificates, self.faults))
         tls = self._client_context()
         self._tls_context = tls
         self.link = Link(
@@ -441,6 +451,8 @@ class Station:
         self.display.powered_down()
         self.reset_scheduled = False
         self.evse_reset.forget()
+        if self.authorizer.master_pass_menu is not None:
+            self.authorizer.master_pass_menu.close()
         self.monitoring.powered_down()
         if self.secc is not None:
             self.secc.forget_sessions()  # the SECC restarts with the station: no connection, no paused session
@@ -510,6 +522,7 @@ class Station:
         self.monitoring.forget_all()
         self.local_list.forget_all()
         self.auth_cache.forget_all()
+        self.customer.forget()
         self.display.forget_all()
         self.tariff_cost.forget_all()
         self.availability.station_operative = True
@@ -517,6 +530,8 @@ class Station:
             evse.tx = None
             evse.ev_suspended = False
             evse.ev_side_unplugged = False
+            evse.lock_held_for = None
+            evse.bay_occupied = False
             evse.requested_operative = True
             evse.meter.register_offset_wh = 0.0
             for connector in evse.connectors:

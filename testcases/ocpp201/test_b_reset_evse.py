@@ -20,7 +20,7 @@ def _ended(tx: Transaction) -> bool:
 
 async def _stop_and_leave(ctx: CaseContext, tx: Transaction, *, unplug: bool) -> None:
     """StopAuthorized, EVConnectedPostSession, then EVDisconnected when `unplug` or when the transaction has not
-    ended yet (ParkingBayUnoccupied does not apply: the harness drives no parking bay sensor)."""
+    ended yet (ParkingBayUnoccupied does not apply: no vehicle entered the parking bay)."""
     stop = await states.stop_authorized(ctx, tx)
     await states.ev_connected_post_session(ctx, tx, stop)
     if unplug or not _ended(tx):

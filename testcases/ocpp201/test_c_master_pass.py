@@ -2,54 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from harness.catalogue import ocpp201_case
-from harness.checks import require, require_equal
-from harness.config import IdTokenSpec
+from harness.checks import require_equal
 from harness.ocpp.messages import Received
 from harness.ocpp.v201 import states
 from harness.ocpp.v201.auth_cache import cache_configuration, token_cached
-from harness.ocpp.v201.authorization_steps import (
-    answer_tokens,
-    authorize_count,
-    authorize_request,
-    require_no_authorize,
-)
-from harness.ocpp.v201.reservation_steps import second_token, with_token
-from harness.ocpp.v201.responders import TokenBook
+from harness.ocpp.v201.authorization_steps import authorize_count, authorize_request, require_no_authorize
+from harness.ocpp.v201.master_pass import charging_on_evses, check_master_stop, configured_master_pass, stops
 from harness.ocpp.v201.states import CaseContext
-from harness.ocpp.v201.steps import Transaction, configure, expect_transaction_event
-from harness.verdict import NotApplicable
+from harness.ocpp.v201.steps import configure, expect_transaction_event
 
 BLOCK = "C Authorization"
-
-
-async def _master_pass(ctx: CaseContext) -> IdTokenSpec:
-    """Configuration state AuthCtrlr.MasterPassGroupId; the CSMS puts the master pass idToken in that group."""
-    token, group = ctx.cfg.master_pass_id_token, ctx.cfg.master_pass_group_id
-    if token is None or group is None:
-        raise NotApplicable("test_configuration.master_pass_id_token / master_pass_group_id are not configured")
-    await configure(ctx.csms, [("AuthCtrlr", "MasterPassGroupId", group)])
-    book = TokenBook(ctx.profile)
-
-    def info(id_token: Any) -> dict[str, Any]:
-        if isinstance(id_token, dict) and id_token.get("idToken") == token.id_token:
-            return {"status": "Accepted", "groupIdToken": {"idToken": group, "type": "Central"}}
-        return book.info(id_token)
-
-    answer_tokens(ctx, info)
-    return token
-
-
-def _check_master_stop(ctx: CaseContext, event: Received, token: IdTokenSpec, step: str) -> None:
-    require_equal(event.get("transactionInfo.stoppedReason"), "MasterPass", f"{step}: transactionInfo.stoppedReason")
-    named = event.get("idToken")
-    require(named is None or named == token.as_ocpp(), f"{step}: idToken {named} is not the master pass")
-
-
-def _stops(received: Received) -> bool:
-    return bool(received.get("triggerReason") == "StopAuthorized" or received.get("eventType") == "Ended")
 
 
 @ocpp201_case(
@@ -62,7 +25,7 @@ async def test_TC_C_45_CS(ctx: CaseContext) -> None:
     if not start & {"Authorized", "PowerPathClosed"} or start & {"EVConnected", "ParkingBayOccupancy"}:
         await configure(ctx.csms, [("TxCtrlr", "TxStartPoint", "PowerPathClosed")])
         ctx.tx_start_point = ["PowerPathClosed"]
-    token = await _master_pass(ctx)
+    token = await configured_master_pass(ctx)
     tx = ctx.new_transaction()
     await ctx.dut.present_id_token(token, tx.evse_id)
     await authorize_request(ctx, token, "step 1")
@@ -85,19 +48,13 @@ async def test_TC_C_45_CS(ctx: CaseContext) -> None:
 )  # fmt: skip
 async def test_TC_C_49_CS(ctx: CaseContext) -> None:
     """A master pass idToken stops the transaction on EVSE 1 (and EVSE 2) with stoppedReason MasterPass."""
-    token = await _master_pass(ctx)
-    first_connector = {evse: connector for evse, connector in reversed(ctx.connectors())}
-    transactions: list[Transaction] = []
-    for n, (evse_id, connector_id) in enumerate(list(first_connector.items())[:2]):
-        member = ctx if n == 0 else with_token(ctx, second_token(ctx))
-        tx = Transaction(evse_id, connector_id)
-        await states.energy_transfer_started(member, tx)
-        transactions.append(tx)
+    token = await configured_master_pass(ctx)
+    transactions = await charging_on_evses(ctx, limit=2)
     await ctx.dut.present_id_token(token, transactions[0].evse_id)
     await authorize_request(ctx, token, "step 1")
     for tx in transactions:
-        stop = await expect_transaction_event(ctx.csms, tx, "after the master pass", extra=_stops)
-        _check_master_stop(ctx, stop, token, "step 3")
+        stop = await expect_transaction_event(ctx.csms, tx, "after the master pass", extra=stops)
+        check_master_stop(stop, token, "step 3")
         tx.authorized = False
         await states.ev_connected_post_session(ctx, tx, stop)
         await states.ev_disconnected(ctx, tx, transaction_ended=stop.get("eventType") == "Ended")
@@ -110,17 +67,17 @@ async def test_TC_C_49_CS(ctx: CaseContext) -> None:
 async def test_TC_C_14_CS(ctx: CaseContext) -> None:
     """A master pass idToken found in the cache stops the running transaction without asking the CSMS."""
     await cache_configuration(ctx)
-    token = await _master_pass(ctx)
+    token = await configured_master_pass(ctx)
     await token_cached(ctx, token, "Accepted", authorizes=False)
     tx = ctx.new_transaction()
     await states.energy_transfer_started(ctx, tx)
     before = authorize_count(ctx)
     await ctx.dut.present_id_token(token, tx.evse_id)
-    stop = await expect_transaction_event(ctx.csms, tx, "after the cached master pass", extra=_stops)
+    stop = await expect_transaction_event(ctx.csms, tx, "after the cached master pass", extra=stops)
     require_equal(stop.get("triggerReason"), "StopAuthorized", "step 2: TransactionEvent triggerReason")
     require_equal(stop.get("idToken"), token.as_ocpp(), "step 2: TransactionEvent idToken")
     if stop.get("eventType") == "Ended":
-        _check_master_stop(ctx, stop, token, "step 2")
+        check_master_stop(stop, token, "step 2")
     else:  # steps 3-4 only while the transaction still runs
         tx.authorized = False
         await states.ev_connected_post_session(ctx, tx, stop)

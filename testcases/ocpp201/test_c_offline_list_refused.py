@@ -18,7 +18,7 @@ BLOCK = "C Authorization"
 
 async def _refused_offline(ctx: CaseContext, token: IdTokenSpec, status: str) -> None:
     """Configuration and memory state, then steps 1-5: offline the listed idToken is presented; after the reconnect
-    no transaction shows (the station has no parking bay sensor, so no EVDetected event is due either)."""
+    no transaction shows (nobody drives into the parking bay, so no EVDetected event is due either)."""
     await local_list_enabled(ctx.csms)
     await configure_if_implemented(
         ctx.csms, [("AuthCtrlr", "LocalPreAuthorize", "true"), ("AuthCtrlr", "OfflineTxForUnknownIdEnabled", "false")]

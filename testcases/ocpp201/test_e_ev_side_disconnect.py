@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from harness.catalogue import ocpp201_case
 from harness.checks import require_equal, require_in
-from harness.ocpp.messages import Received
-from harness.ocpp.v201 import states
+from harness.ocpp.v201.ev_side import ev_side_unplugged, has_fixed_cable, suspended_session
 from harness.ocpp.v201.states import CaseContext
-from harness.ocpp.v201.steps import Transaction, configure, expect_connector, expect_transaction_event
+from harness.ocpp.v201.steps import configure, expect_connector, expect_transaction_event
 from harness.verdict import Inconclusive
 
 BLOCK = "E Transactions"
@@ -32,31 +31,11 @@ async def _keep_authorization_on_ev_side_disconnect(ctx: CaseContext) -> None:
         raise Inconclusive(f"configuration state not reached: TxCtrlr.StopTxOnEVSideDisconnect was {status}")
 
 
-async def _suspended_session(ctx: CaseContext) -> Transaction:
-    """Reusable states EnergyTransferStarted and EnergyTransferSuspended."""
-    tx = ctx.new_transaction()
-    await states.energy_transfer_started(ctx, tx)
-    await states.energy_transfer_suspended(ctx, tx)
-    return tx
-
-
-async def _ev_side_unplugged(ctx: CaseContext, tx: Transaction) -> Received:
-    """Manual action: pull the cable out of the EV; step 1: the TransactionEvent that reports it."""
-    await ctx.dut.ev_side_unplug(tx.evse_id)
-    event = await expect_transaction_event(
-        ctx.csms, tx, "after the cable was pulled out at the EV side",
-        extra=lambda r: r.get("triggerReason") not in ("MeterValuePeriodic", "MeterValueClock"),
-    )  # fmt: skip
-    require_equal(event.get("triggerReason"), "EVCommunicationLost", "step 1: triggerReason")
-    require_equal(event.get("transactionInfo.chargingState"), "Idle", "step 1: transactionInfo.chargingState")
-    return event
-
-
 async def _ends_on_ev_side_disconnect(ctx: CaseContext, stop_point: str, reasons: tuple[str, ...]) -> None:
     await configure(ctx.csms, [("TxCtrlr", "TxStopPoint", stop_point)])
     await _keep_authorization_on_ev_side_disconnect(ctx)
-    tx = await _suspended_session(ctx)
-    event = await _ev_side_unplugged(ctx, tx)
+    tx = await suspended_session(ctx)
+    event = await ev_side_unplugged(ctx, tx)
     require_equal(event.get("eventType"), "Ended", "step 1: eventType")
     require_in(event.get("transactionInfo.stoppedReason"), reasons, "step 1: transactionInfo.stoppedReason")
 
@@ -98,11 +77,6 @@ def _suspending_stop_points(ctx: CaseContext) -> list[str]:
     return [point for point, claim in (("Authorized", "C-10.2"), ("ParkingBayOccupancy", "C-10.5")) if claim in claims]
 
 
-def _fixed_cable(ctx: CaseContext) -> bool:
-    features = ctx.profile.certification.features
-    return "HFS-2" in features and "HFS-1" not in features
-
-
 @ocpp201_case(
     "TC_E_26_CS", "EV side disconnect - transaction suspended, resumed on reconnect", BLOCK, ["E10"],
     ["E10.FR.01", "E10.FR.03"],
@@ -115,10 +89,10 @@ async def test_TC_E_26_CS(ctx: CaseContext) -> None:
         [("TxCtrlr", "TxStopPoint", ",".join(_suspending_stop_points(ctx))),
          ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "false"), ("TxCtrlr", "StopTxOnEVSideDisconnect", "false")],
     )  # fmt: skip
-    tx = await _suspended_session(ctx)
-    lost = await _ev_side_unplugged(ctx, tx)
+    tx = await suspended_session(ctx)
+    lost = await ev_side_unplugged(ctx, tx)
     require_equal(lost.get("eventType"), "Updated", "step 1: eventType")
-    if _fixed_cable(ctx):
+    if has_fixed_cable(ctx):
         await expect_connector(ctx.csms, tx.evse_id, tx.connector_id, "Available")  # step 3
     await ctx.dut.ev_side_plug_in(tx.evse_id)
     back = await expect_transaction_event(
@@ -155,8 +129,8 @@ async def test_TC_E_27_CS(ctx: CaseContext) -> None:
         [("TxCtrlr", "TxStopPoint", ",".join(stop_points)), ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", "false"),
          ("TxCtrlr", "StopTxOnEVSideDisconnect", "false"), ("TxCtrlr", "EVConnectionTimeOut", str(timeout_s))],
     )  # fmt: skip
-    tx = await _suspended_session(ctx)
-    lost = await _ev_side_unplugged(ctx, tx)
+    tx = await suspended_session(ctx)
+    lost = await ev_side_unplugged(ctx, tx)
     require_equal(lost.get("eventType"), "Updated", "step 1: eventType")
     await expect_connector(ctx.csms, tx.evse_id, tx.connector_id, "Available")  # step 3: the fixed cable is free
     lapsed = await expect_transaction_event(

@@ -65,7 +65,7 @@ async def test_TC_F_04_CS(ctx: CaseContext) -> None:
     timeout_s = ctx.cfg.ev_connection_timeout_s
     await configure(ctx.csms, [("TxCtrlr", "EVConnectionTimeOut", str(timeout_s))])
     await remote_authorization_on(ctx)
-    # Part 6 allows ParkingBayOccupancy too, but that start point needs a bay sensor this harness cannot drive.
+    # Part 6 allows ParkingBayOccupancy too; Authorized is the start point every station offers.
     await configure(ctx.csms, [("TxCtrlr", "TxStartPoint", "Authorized")])
     ctx.tx_start_point = ["Authorized"]
     tx = ctx.new_transaction()

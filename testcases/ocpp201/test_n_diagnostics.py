@@ -123,3 +123,12 @@ async def test_TC_N_36_CS(ctx: CaseContext) -> None:
         left = first.mono + SLOW_UPLOAD_S + 0.5 - time.monotonic()
         late = await files.next_upload(max(left, 0.0))
         require(late is None, f"the cancelled upload still reached the server ({late.path if late else ''})")
+
+
+@ocpp201_case("TC_N_34_CS", "Get log - rejected, no log data", BLOCK, ["N01"], ["N01.FR.05"])
+async def test_TC_N_34_CS(ctx: CaseContext) -> None:
+    """GetLog for the configured log type, erased beforehand so the station has none of it, is Rejected."""
+    log_type = ctx.cfg.no_data_log_type
+    await ctx.dut.erase_log(log_type)  # prerequisite: no log information available
+    async with file_server(ctx) as files:
+        await get_log(ctx, files, log_type, expected="Rejected")

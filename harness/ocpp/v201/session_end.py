@@ -1,5 +1,5 @@
 """The end of a charging session as Part 6 strings it together: StopAuthorized, EVConnectedPostSession,
-EVDisconnected (the harness's stand-in for ParkingBayUnoccupied, which needs a bay sensor it cannot drive)."""
+EVDisconnected (ParkingBayUnoccupied adds nothing while TxStopPoint leaves ParkingBayOccupancy out)."""
 
 from __future__ import annotations
 
