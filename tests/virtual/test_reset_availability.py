@@ -134,7 +134,8 @@ def test_trigger_message() -> None:
             assert event["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
             unknown_evse = await csms.result("TriggerMessage", {"requestedMessage": "Heartbeat", "evse": {"id": 5}})
             assert unknown_evse["status"] == "Rejected"
-            other = await csms.result("TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
+            # Only a station claiming ISO-3 signs a combined certificate; this one does not.
+            other = await csms.result("TriggerMessage", {"requestedMessage": "SignCombinedCertificate"})
             assert other["status"] == "NotImplemented"
             assert csms.violations == []
 
