@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 
 from harness.lab import Bench
 from harness.ocpp.messages import Predicate, Received
@@ -32,7 +32,14 @@ async def reach_baseline(bench: Bench) -> None:
                 )
             except DutTimeout:
                 break  # cases that check the boot report will catch this; the baseline only waits for it
-    await asyncio.sleep(0.1)
+    # Taken here, so a case that reboots the station later never mistakes this one for its own; the cases that
+    # check the startup event catch its absence.
+    with contextlib.suppress(DutTimeout):
+        await channel.expect("SecurityEventNotification", _is_startup, timeout=STATUS_SETTLE_S)
+
+
+def _is_startup(received: Received) -> bool:
+    return received.get("type") in ("StartupOfTheDevice", "ResetOrReboot")
 
 
 def _is_connector(evse_id: int, connector_id: int) -> Predicate:
