@@ -23,6 +23,7 @@ SECURITY_PROFILE_RAISED = "its factory network configuration (the DUT profile's 
 CSMS_ROOTS_CHANGED = "its CSMS root certificates (only the lab's CSMS root)"
 BASIC_AUTH_PASSWORD_CHANGED = "the DUT profile's HTTP Basic password (SecurityCtrlr.BasicAuthPassword)"
 NETWORK_PROFILE_CHANGED = "its factory network connection profiles (NetworkConfigurationPriority)"
+STATION_CERTIFICATE_REMOVED = "its ChargingStationCertificate (the one it had before the case, if any)"
 
 
 class DutActions(Protocol):
@@ -50,6 +51,7 @@ class DutActions(Protocol):
     async def customer_data_available(self, available: bool) -> None: ...
     async def erase_log(self, log_type: str) -> None: ...
     async def hardware_fault(self, active: bool) -> None: ...
+    async def remove_station_certificate(self) -> None: ...
     async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
         """Bring the DUT to idle; True when that rebooted it (so a BootNotification follows). `changes`: what the
         last case changed in the provisioning that no OCPP message can undo (the constants below)."""
@@ -140,6 +142,9 @@ class VirtualDut:
     async def hardware_fault(self, active: bool) -> None:
         what = "cause a hardware fault (ChargingStation.Problem)" if active else "repair the hardware fault"
         await self._act(what, "/hardware-fault", {"active": active})
+
+    async def remove_station_certificate(self) -> None:
+        await self._act("remove the station's ChargingStationCertificate", "/station-certificate/remove", {})
 
     async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
         # The factory reset of the virtual station also brings back its whole factory provisioning.
@@ -281,6 +286,12 @@ class OperatorDut:
             )
         else:
             await self._ask("Repair the hardware fault you caused, so that the station has no problem any more")
+
+    async def remove_station_certificate(self) -> None:
+        await self._ask(
+            "With the manufacturer's tools (not over OCPP), remove the station's ChargingStationCertificate, so that "
+            "it holds no valid one; keep its CSMS root certificate"
+        )
 
     async def restore_baseline(self, changes: tuple[str, ...] = ()) -> bool:
         if changes:

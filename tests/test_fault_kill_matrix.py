@@ -146,6 +146,7 @@ KILLS: dict[str, list[str]] = {
     "station-certificate-deletable": ["TC_M_23_CS"],
     "combined-certificate-csms-root-only": ["TC_A_13_CS"],
     "profile-upgrade-without-csms-root": ["TC_A_20_CS"],
+    "profile-upgrade-without-station-certificate": ["TC_A_21_CS"],
     # >>> CERTIFICATES (block M): add above this line
     "remote-start-always-authorizes": ["TC_F_03_CS"],
     "ev-connection-timeout-ignored": ["TC_F_04_CS", "TC_E_05_CS", "TC_E_39_CS"],

@@ -283,6 +283,10 @@ class CertificateStore:
         self.entries[:] = [e for e in self.entries if e.certificate_type != STATION_CERTIFICATE]
         self.entries.append(Installed(STATION_CERTIFICATE, certificate, issuer))
 
+    def remove_station_certificate(self) -> None:
+        """Removed outside OCPP (Part 5 AQ-3), which DeleteCertificate may never do."""
+        self.entries[:] = [e for e in self.entries if e.certificate_type != STATION_CERTIFICATE]
+
     def replace_v2g_chain(self, linked: list[tuple[x509.Certificate, x509.Certificate]]) -> None:
         """A renewed V2G certificate (leaf first, each with its issuer) takes the place of the old chain."""
         self.entries[:] = [e for e in self.entries if e.certificate_type != V2G_CHAIN]

@@ -15,6 +15,9 @@ DOWNLOAD_DURING_TRANSACTION = "AQ-7"  # firmware is downloaded while a transacti
 SUMMARY_INVENTORY = "C-56"  # GetBaseReport SummaryInventory is offered (else NotSupported, B07.FR.02)
 MASTER_PASS_UI = "C-07"  # a user interface where the master pass holder chooses what to stop (else C-08: all)
 COMBINED_CERTIFICATE = "ISO-3"  # one certificate for the CSMS connection and ISO 15118 (SignCombinedCertificate)
+EVSE_RESET = "C-13"  # a Reset may name a single EVSE
+RATE_UNIT_AMPERES = "SC-2.1"  # charging profiles in A
+RATE_UNIT_WATTS = "SC-2.2"  # charging profiles in W (neither claimed: both)
 
 DEFAULT_CLAIMS = frozenset({CANCEL_LOG_UPLOAD, CANCEL_FIRMWARE_UPDATE, DOWNLOAD_DURING_TRANSACTION, SUMMARY_INVENTORY})
 

@@ -63,6 +63,7 @@ class ControlApi:
             ("POST", "/external-limit/release"): self._ok(self._actions.release_external_limit),
             ("POST", "/power-cycle"): self._ok(lambda body: station.power_cycle()),
             ("POST", "/factory-reset"): self._ok(lambda body: station.factory_reset()),
+            ("POST", "/station-certificate/remove"): self._ok(lambda body: station.station_certificate.remove()),
             **self._diagnostic_routes(DiagnosticActions(station)),
         }
 

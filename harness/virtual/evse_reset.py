@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from harness.virtual import faults as F
-from harness.virtual.features import EVSE_RESET
+from harness.virtual.claims import EVSE_RESET
 from harness.virtual.rpc import Reply
 
 if TYPE_CHECKING:

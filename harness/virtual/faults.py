@@ -151,6 +151,7 @@ CSR_NOT_RESENT = "csr-not-resent"
 STATION_CERTIFICATE_DELETABLE = "station-certificate-deletable"
 COMBINED_CERTIFICATE_CSMS_ROOT_ONLY = "combined-certificate-csms-root-only"
 PROFILE_UPGRADE_WITHOUT_CSMS_ROOT = "profile-upgrade-without-csms-root"
+PROFILE_UPGRADE_WITHOUT_STATION_CERTIFICATE = "profile-upgrade-without-station-certificate"
 # >>> CERTIFICATES (block M): add above this line
 REMOTE_START_ALWAYS_AUTHORIZES = "remote-start-always-authorizes"
 EV_CONNECTION_TIMEOUT_IGNORED = "ev-connection-timeout-ignored"
@@ -455,6 +456,10 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(
         PROFILE_UPGRADE_WITHOUT_CSMS_ROOT,
         "NetworkConfigurationPriority may name a TLS profile though no valid CSMS root is installed",
+    ),
+    Fault(
+        PROFILE_UPGRADE_WITHOUT_STATION_CERTIFICATE,
+        "NetworkConfigurationPriority may name a security profile 3 slot though no station certificate is installed",
     ),
     # >>> CERTIFICATES (block M): add above this line
     Fault(REMOTE_START_ALWAYS_AUTHORIZES, "a remote start sends AuthorizeRequest even with AuthorizeRemoteStart false"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.virtual import dm_catalog as dmc
+from harness.virtual.claims import EVSE_RESET, RATE_UNIT_AMPERES, RATE_UNIT_WATTS
 from harness.virtual.device_model import VariableKey, VariableSpec, key
 
 if TYPE_CHECKING:
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 RATE_UNITS = ("A", "W")
 DEFAULT_MESSAGE_TIMEOUT_S = 10
 MAX_MESSAGE_TIMEOUT_S = 300  # the variable's maxLimit in dm_catalog.py
-EVSE_RESET = "C-13"  # Part 5: a Reset may name a single EVSE
-RATE_UNIT_CLAIMS = (("A", "SC-2.1"), ("W", "SC-2.2"))
+RATE_UNIT_CLAIMS = (("A", RATE_UNIT_AMPERES), ("W", RATE_UNIT_WATTS))
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,14 @@ class StationCertificate:
         self.close()
         self._changed()
 
+    def remove(self) -> None:
+        """The operator removes the certificate outside OCPP (Part 5 AQ-3): no client certificate until a renewal;
+        a factory reset brings the factory one back."""
+        self._store.remove_station_certificate()
+        self.files = None
+        self.close()
+        self._changed()
+
     def close(self) -> None:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
