@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 # Cases Part 5 keeps for other stations than the shipped DUT profile; tests/test_dut_variants.py runs them.
 NOT_APPLICABLE_HERE = only_on_variants()
-SHARDS = 4  # the catalogue runs as four `harness run` processes side by side, each with its own station
+SHARDS = 6  # the catalogue runs as six `harness run` processes side by side, each with its own station
 
 
 def test_clean_virtual_station_passes_every_case(tmp_path: Path, catalogue: list[dict[str, Any]]) -> None:

@@ -46,7 +46,10 @@ class InventoryEntry:
 
 @functools.cache
 def inventory() -> dict[str, InventoryEntry]:
-    entries = yaml.safe_load(INVENTORY_FILE.read_text(encoding="utf-8"))
+    # Every run reads the whole inventory: libyaml's parser (when PyYAML has it) takes milliseconds, the pure-Python
+    # one about a second.
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    entries = yaml.load(INVENTORY_FILE.read_text(encoding="utf-8"), Loader=loader)
     return {
         str(e["id"]): InventoryEntry(
             str(e["id"]), str(e["profile"]), tuple(str(c) for c in e.get("conditions") or ()), str(e["automation"])
