@@ -68,7 +68,10 @@ def unmet_condition(conditions: tuple[str, ...], dut: Dut) -> str | None:
                 "answer it under certification.answers in the DUT profile"
             )
         if not met:
-            return f"Part 5 makes the case conditional on {condition!r}; the DUT profile does not declare it"
+            return (
+                f"Part 5 makes the case conditional on {condition!r}; the features the DUT profile declares do not "
+                "meet it"
+            )
     return None
 
 
