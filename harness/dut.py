@@ -28,6 +28,10 @@ STATION_CERTIFICATE_REMOVED = "its ChargingStationCertificate (the one it had be
 
 class DutActions(Protocol):
     async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None: ...
+    async def plug_in_unlocked(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        """Plug in a cable not fully inserted, so that the socket's retention lock cannot engage (G05)."""
+        ...
+
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None: ...
     async def present_id_token(self, token: IdTokenSpec, evse_id: int = 1) -> None: ...
     async def ev_suspend(self, evse_id: int = 1) -> None: ...
@@ -68,6 +72,12 @@ class VirtualDut:
         await self._act(
             f"plug in the EV on EVSE {evse_id}", "/plug", {"evse_id": evse_id, "connector_id": connector_id}
         )
+
+    async def plug_in_unlocked(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._act(
+            f"plug the EV into EVSE {evse_id} without the cable locking", "/plug/unlocked",
+            {"evse_id": evse_id, "connector_id": connector_id},
+        )  # fmt: skip
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self._act(
@@ -210,6 +220,13 @@ class OperatorDut:
 
     async def plug_in(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self._ask(f"Plug the EV into EVSE {evse_id}, connector {connector_id}")
+
+    async def plug_in_unlocked(self, evse_id: int = 1, connector_id: int = 1) -> None:
+        await self._ask(
+            f"Plug the EV into EVSE {evse_id}, connector {connector_id}, but leave the plug short of fully inserted "
+            "(or hold the retention lock back) so that the connector lock cannot engage; leave it so until the case "
+            "ends"
+        )
 
     async def unplug(self, evse_id: int = 1, connector_id: int = 1) -> None:
         await self._ask(f"Unplug the EV from EVSE {evse_id}, connector {connector_id}")

@@ -229,6 +229,7 @@ KILLS: dict[str, list[str]] = {
     "ev-not-ready-unreported": ["TC_E_38_CS"],
     "ev-side-disconnect-keeps-authorization": ["TC_E_17_CS"],
     "parking-bay-sensor-unread": ["TC_E_12_CS", "TC_E_19_CS"],
+    "connector-lock-failure-ignored": ["TC_G_20_CS"],
     # >>> TRANSACTIONS (blocks E, G, J): add above this line
     "firmware-signature-not-verified": ["TC_L_06_CS"],
     "firmware-signing-certificate-not-checked": ["TC_L_05_CS", "TC_L_18_CS"],

@@ -49,6 +49,7 @@ class ControlApi:
         self._routes: dict[tuple[str, str], Route] = {
             ("GET", "/state"): lambda body: self._actions.state(),
             ("POST", "/plug"): self._ok(self._actions.plug),
+            ("POST", "/plug/unlocked"): self._ok(self._actions.plug_unlocked),
             ("POST", "/unplug"): self._ok(self._actions.unplug),
             ("POST", "/present-id-token"): self._ok(self._actions.present_id_token),
             ("POST", "/ev/suspend"): self._ok(lambda body: self._actions.set_ev_suspended(body, True)),

@@ -447,6 +447,16 @@ def _signed_meter_values() -> list[VariableSpec]:
     ]
 
 
+def plug_lock_problem(evse_id: int) -> VariableKey:
+    """True while the cable in this EVSE's socket cannot be locked (G05, harness/virtual/plug_lock.py)."""
+    return key("ConnectorPlugRetentionLock", "Problem", evse=evse_id, connector=1)
+
+
+def _plug_retention_locks(evse_ids: list[int]) -> list[VariableSpec]:
+    """G05: every socket has a retention lock whose Problem the station reports (TC_G_20_CS prerequisite)."""
+    return [_boolean(plug_lock_problem(evse_id), False, mutability="ReadOnly") for evse_id in evse_ids]
+
+
 MAX_ENERGY_ON_INVALID_ID = key("TxCtrlr", "MaxEnergyOnInvalidId")
 DISABLE_REMOTE_AUTHORIZATION = key("AuthCtrlr", "DisableRemoteAuthorization")
 
@@ -484,6 +494,7 @@ def build_catalog(ident: StationIdentity, evse_ids: list[int], rated_power_w: fl
         + _invalid_id_handling()
         # >>> AUTHORIZATION (blocks C, D): add above this line
         + _signed_meter_values()
+        + _plug_retention_locks(evse_ids)
         # >>> TRANSACTIONS (blocks E, G, J): add above this line
         + _firmware()
         + _monitoring(len(evse_ids), rated_power_w)

@@ -139,6 +139,7 @@ class Evse:
     # E09.FR.03: the socket keeps the cable locked until this idToken (the one that started the ended
     # transaction) is presented again.
     lock_held_for: dict[str, Any] | None = None
+    plug_unlocked: bool = False  # the cable is not fully in: its retention lock cannot engage (G05)
 
     def connector(self, connector_id: int) -> Connector | None:
         return next((c for c in self.connectors if c.id == connector_id), None)
@@ -156,7 +157,7 @@ class Evse:
     def facts(self) -> dict[str, bool]:
         plugged = self.plugged_connector() is not None and not self.ev_side_unplugged
         authorized = self.auth is not None
-        path = plugged and authorized and self.operative
+        path = plugged and authorized and self.operative and not self.plug_unlocked  # G05.FR.01
         facts = {
             "plugged": plugged,
             "authorized": authorized,

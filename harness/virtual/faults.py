@@ -212,6 +212,7 @@ EV_SIDE_TIMEOUT_NOT_STARTED = "ev-side-disconnect-timeout-not-started"
 EV_NOT_READY_UNREPORTED = "ev-not-ready-unreported"
 EV_SIDE_DISCONNECT_KEEPS_AUTHORIZATION = "ev-side-disconnect-keeps-authorization"
 PARKING_BAY_SENSOR_UNREAD = "parking-bay-sensor-unread"
+CONNECTOR_LOCK_FAILURE_IGNORED = "connector-lock-failure-ignored"
 # >>> TRANSACTIONS (blocks E, G, J): add above this line
 FIRMWARE_SIGNATURE_NOT_VERIFIED = "firmware-signature-not-verified"
 FIRMWARE_SIGNER_NOT_CHECKED = "firmware-signing-certificate-not-checked"
@@ -524,6 +525,11 @@ CATALOGUE: tuple[Fault, ...] = (
         "StopTxOnEVSideDisconnect true is accepted but a cable pulled out at the EV leaves the transaction authorized",
     ),
     Fault(PARKING_BAY_SENSOR_UNREAD, "the parking bay sensor is fitted but never read: ParkingBayOccupancy never true"),
+    Fault(
+        CONNECTOR_LOCK_FAILURE_IGNORED,
+        "the plug retention lock sensor is never read: a cable that cannot lock is neither reported nor kept from "
+        "charging",
+    ),
     # >>> TRANSACTIONS (blocks E, G, J): add above this line
     Fault(FIRMWARE_SIGNATURE_NOT_VERIFIED, "a downloaded firmware image is installed whatever its signature"),
     Fault(FIRMWARE_SIGNER_NOT_CHECKED, "UpdateFirmware is accepted with any signing certificate, or none"),

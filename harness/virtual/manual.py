@@ -72,6 +72,17 @@ class ManualActions:
         station.availability.report(evse, connector, silent=station.faults.active(F.STATUS_NOT_SENT_ON_PLUG))
         station.engine.evaluate(evse, "CablePluggedIn")
 
+    def plug_unlocked(self, body: dict[str, Any]) -> None:
+        """Insert the cable not quite fully: the socket's retention lock cannot engage (G05, plug_lock.py)."""
+        evse, _ = self._connector(body)
+        # The fault: the station never reads its lock sensor, so it believes the plug is locked.
+        evse.plug_unlocked = not self._station.faults.active(F.CONNECTOR_LOCK_FAILURE_IGNORED)
+        try:
+            self.plug(body)
+        except ControlError:
+            evse.plug_unlocked = False
+            raise
+
     def unplug(self, body: dict[str, Any]) -> None:
         evse, connector = self._connector(body)
         if not connector.plugged:
@@ -81,6 +92,7 @@ class ManualActions:
         connector.plugged = False
         evse.ev_suspended = False
         evse.ev_side_unplugged = False
+        evse.plug_unlocked = False  # the next cable goes in properly
         evse.session_closed = False
         evse.hlc_session = False  # the next EV may charge without ISO 15118
         evse.meter.hlc_setpoint_w = None

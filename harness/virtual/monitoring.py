@@ -180,6 +180,22 @@ class Monitoring:
             "NotifyEvent", {"generatedAt": self._clock.stamp(), "seqNo": 0, "tbc": False, "eventData": [event]}
         )
 
+    def firmware_delta(self, variable: VariableKey, value: str, severity: int) -> None:
+        """A change the firmware itself watches (no configurable monitor behind it, e.g. G05's plug retention
+        lock): a Delta event when `severity` passes the monitoring level (N07)."""
+        if severity > self.level and not self._faults.active(F.MONITOR_EVENTS_IGNORE_LEVEL):
+            return
+        if not self.online() and not self._queued_offline(severity):
+            return
+        event: dict[str, Any] = {
+            "eventId": next(self._events), "timestamp": self._clock.stamp(), "trigger": "Delta",
+            "actualValue": value, "component": variable.component.to_json(),
+            "variable": variable.variable_json(), "eventNotificationType": HARDWIRED_NOTIFICATION,
+        }  # fmt: skip
+        self._outbox.put(
+            "NotifyEvent", {"generatedAt": self._clock.stamp(), "seqNo": 0, "tbc": False, "eventData": [event]}
+        )
+
     def _queued_offline(self, severity: int) -> bool:
         limit = self._dm.get_int(dmc.OFFLINE_QUEUING_SEVERITY)
         if self._faults.active(F.OFFLINE_QUEUING_SEVERITY_INVERTED):

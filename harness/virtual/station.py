@@ -48,6 +48,7 @@ from harness.virtual.network_profiles import ConnectionProfile, NetworkProfiles
 from harness.virtual.outbox import Outbox
 from harness.virtual.parking_bay import ParkingBay
 from harness.virtual.plant import GridSupport, Plant
+from harness.virtual.plug_lock import PlugLocks
 from harness.virtual.power import RATED_POWER_W, STEP_S
 from harness.virtual.reservation import Reservations
 from harness.virtual.root_check import AdditionalRootCheck
@@ -173,6 +174,8 @@ class Station:
         self.monitoring = Monitoring(self.dm, self.faults, self.outbox, self.clock, evse_ids)
         self.monitoring.transaction_of = self._transaction_on
         self.monitoring.online = self._online
+        self.plug_locks = PlugLocks(self.dm, self.monitoring)
+        self.engine.lock_watch = self.plug_locks.watch
         self.customer = CustomerInformation(self)
         self.tariff_cost = TariffCost(self.faults)
         self.outbox.usable = self.tariff_cost.usable

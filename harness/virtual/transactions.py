@@ -55,6 +55,7 @@ class TransactionEngine:
         self.signing: SigningPolicy | None = None  # the meter's signed readings (C-42), set by the station
         # Who learns the idTokenInfo of a TransactionEventResponse (the authorization cache, C10.FR.05).
         self.on_id_token_info: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
+        self.lock_watch: Callable[[Evse], None] = lambda evse: None  # G05 (plug_lock.py), set by the station
 
     def evaluate(
         self,
@@ -90,6 +91,7 @@ class TransactionEngine:
         id_token: dict[str, Any] | None,
     ) -> None:
         self._follow_power_path(evse)
+        self.lock_watch(evse)
         tx = evse.tx
         if tx is None:
             starts = self._dm.get_list(dmc.TX_START_POINT)

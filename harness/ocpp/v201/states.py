@@ -86,12 +86,18 @@ def _starts_at(ctx: CaseContext, tx: Transaction, point: str) -> bool:
     start = set(ctx.tx_start_point)
     if point in start:
         return True
-    return "PowerPathClosed" in start and tx.ev_connected and tx.authorized
+    # G05.FR.01: a cable that is not locked keeps the power path open.
+    return "PowerPathClosed" in start and tx.ev_connected and tx.authorized and not tx.plug_unlocked
 
 
-async def ev_connected_pre_session(ctx: CaseContext, tx: Transaction) -> None:
-    """EVConnectedPreSession: plug in → connector Occupied → TransactionEvent when the plug starts/updates one."""
-    await ctx.dut.plug_in(tx.evse_id, tx.connector_id)
+async def ev_connected_pre_session(ctx: CaseContext, tx: Transaction, *, unlocked: bool = False) -> None:
+    """EVConnectedPreSession: plug in → connector Occupied → TransactionEvent when the plug starts/updates one.
+    `unlocked`: the cable is not fully inserted, so the connector lock cannot engage (TC_G_20_CS)."""
+    if unlocked:
+        tx.plug_unlocked = True
+        await ctx.dut.plug_in_unlocked(tx.evse_id, tx.connector_id)
+    else:
+        await ctx.dut.plug_in(tx.evse_id, tx.connector_id)
     await expect_connector(ctx.csms, tx.evse_id, tx.connector_id, "Occupied")
     tx.ev_connected = True
     if tx.started or _starts_at(ctx, tx, "EVConnected"):

@@ -84,6 +84,7 @@ class Transaction:
     ev_connected: bool = False
     authorized: bool = False
     remote_start_id: int | None = None
+    plug_unlocked: bool = False  # the cable went in without its retention lock engaging (G05)
     events: list[Received] = field(default_factory=list)
 
     @property
