@@ -535,6 +535,7 @@ class Station:
             evse.ev_side_unplugged = False
             evse.lock_held_for = None
             evse.bay_occupied = False
+            evse.plug_unlocked = False
             evse.requested_operative = True
             evse.meter.register_offset_wh = 0.0
             for connector in evse.connectors:

@@ -45,3 +45,17 @@ def test_an_unread_lock_sensor_charges_silently() -> None:
             await csms.expect_none("NotifyEvent", during=0.4, where=_lock_event)
 
     asyncio.run(scenario())
+
+
+def test_factory_reset_forgets_a_cable_that_did_not_lock() -> None:
+    """Each case starts from the factory reset: a half-inserted cable left by one case must not block the next."""
+
+    async def scenario() -> None:
+        async with lab() as (csms, station, port):
+            await booted(csms)
+            await control(port, "POST", "/plug/unlocked", {"evse_id": 1})
+            await control(port, "POST", "/factory-reset", {})
+            await booted(csms)
+            assert not any(evse.plug_unlocked for evse in station.evses)
+
+    asyncio.run(scenario())
