@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from harness.catalogue import ocpp201_case
-from harness.checks import require_equal
-from harness.dut import NETWORK_PROFILE_CHANGED, SECURITY_PROFILE_RAISED
-from harness.ocpp.v201.network import FIRST_SLOT, SECOND_SLOT, connection_data, require_server
+from harness.ocpp.v201.network import FIRST_SLOT, SECOND_SLOT, require_server, upgrade_refused
 from harness.ocpp.v201.states import CaseContext
 from harness.ocpp.v201.steps import read_variable
 from harness.verdict import Inconclusive
@@ -30,20 +28,4 @@ async def test_TC_A_20_CS(ctx: CaseContext) -> None:
         raise Inconclusive(f"the station reported OCPPCommCtrlr.NetworkConfigurationPriority as {priority!r}")
     active_slot = int(priority.split(",")[0])
     new_slot = SECOND_SLOT if active_slot != SECOND_SLOT else FIRST_SLOT
-    # The endpoint not in use now, over TLS. No Reset follows in this case, so a station that wrongly took the new
-    # priority would only dial it after the case, when the next baseline has restored its network configuration.
-    endpoint = server.alternate_prefix if (server.last_endpoint or server.prefix) == server.prefix else server.prefix
-    url = server.url_of(endpoint).replace("ws://", "wss://", 1)
-    server.provisioning_changes.add(NETWORK_PROFILE_CHANGED)
-    data = connection_data(ctx, url, TLS_PROFILE)
-    answer = await ctx.csms.call("SetNetworkProfile", {"configurationSlot": new_slot, "connectionData": data})
-    require_equal(answer.get("status"), "Accepted", "step 2: SetNetworkProfileResponse status")
-    setting = {
-        "component": {"name": PRIORITY[0]}, "variable": {"name": PRIORITY[1]},
-        "attributeValue": f"{new_slot},{active_slot}",
-    }  # fmt: skip
-    outcome = await ctx.csms.call("SetVariables", {"setVariableData": [setting]})
-    status = outcome.get("setVariableResult.0.attributeStatus")
-    if status != "Rejected":
-        server.provisioning_changes.add(SECURITY_PROFILE_RAISED)  # it may boot into the TLS profile
-    require_equal(status, "Rejected", "step 4: SetVariablesResponse setVariableResult[0].attributeStatus")
+    await upgrade_refused(ctx, server, new_slot, active_slot, TLS_PROFILE)

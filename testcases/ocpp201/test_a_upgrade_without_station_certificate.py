@@ -5,9 +5,8 @@ CSMS root) whose station certificate can be removed outside OCPP (Part 5 AQ-3); 
 from __future__ import annotations
 
 from harness.catalogue import ocpp201_case
-from harness.checks import require_equal
-from harness.dut import NETWORK_PROFILE_CHANGED, SECURITY_PROFILE_RAISED, STATION_CERTIFICATE_REMOVED
-from harness.ocpp.v201.network import FIRST_SLOT, SECOND_SLOT, connection_data, require_server
+from harness.dut import STATION_CERTIFICATE_REMOVED
+from harness.ocpp.v201.network import FIRST_SLOT, SECOND_SLOT, require_server, upgrade_refused
 from harness.ocpp.v201.states import CaseContext
 from harness.ocpp.v201.steps import read_variable
 from harness.verdict import Inconclusive
@@ -35,20 +34,4 @@ async def test_TC_A_21_CS(ctx: CaseContext) -> None:
     # OCPP; the next baseline brings back the one the station had.
     server.provisioning_changes.add(STATION_CERTIFICATE_REMOVED)
     await ctx.dut.remove_station_certificate()
-    # The endpoint not in use now, over TLS. No Reset follows in this case, so a station that wrongly took the new
-    # priority would only dial it after the case, when the next baseline has restored its network configuration.
-    endpoint = server.alternate_prefix if (server.last_endpoint or server.prefix) == server.prefix else server.prefix
-    url = server.url_of(endpoint).replace("ws://", "wss://", 1)
-    server.provisioning_changes.add(NETWORK_PROFILE_CHANGED)
-    data = connection_data(ctx, url, CLIENT_CERTIFICATE_PROFILE)
-    answer = await ctx.csms.call("SetNetworkProfile", {"configurationSlot": new_slot, "connectionData": data})
-    require_equal(answer.get("status"), "Accepted", "step 2: SetNetworkProfileResponse status")
-    setting = {
-        "component": {"name": PRIORITY[0]}, "variable": {"name": PRIORITY[1]},
-        "attributeValue": f"{new_slot},{active_slot}",
-    }  # fmt: skip
-    outcome = await ctx.csms.call("SetVariables", {"setVariableData": [setting]})
-    status = outcome.get("setVariableResult.0.attributeStatus")
-    if status != "Rejected":
-        server.provisioning_changes.add(SECURITY_PROFILE_RAISED)  # it may boot into profile 3
-    require_equal(status, "Rejected", "step 4: SetVariablesResponse setVariableResult[0].attributeStatus")
+    await upgrade_refused(ctx, server, new_slot, active_slot, CLIENT_CERTIFICATE_PROFILE)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks import require_equal, require_in
-from harness.dut import NETWORK_PROFILE_CHANGED
+from harness.dut import NETWORK_PROFILE_CHANGED, SECURITY_PROFILE_RAISED
 from harness.ocpp.server import CsmsServer
 from harness.ocpp.v201.states import CaseContext
 from harness.ocpp.v201.steps import read_variable
@@ -75,3 +75,25 @@ def require_server(ctx: CaseContext) -> CsmsServer:
     if ctx.server is None:
         raise LabError("this case needs the CSMS's own server")
     return ctx.server
+
+
+async def upgrade_refused(ctx: CaseContext, server: CsmsServer, new_slot: int, active_slot: int, profile: int) -> None:
+    """Steps 1-4 of A05's refusals: a profile for `new_slot` at security `profile` is Accepted, a priority that puts
+    it first is Rejected. A station that takes the priority may boot into that profile: the baseline restores it."""
+    # The endpoint not in use now, over TLS. No Reset follows, so a station that wrongly took the new priority would
+    # only dial it after the case, when the next baseline has restored its network configuration.
+    endpoint = server.alternate_prefix if (server.last_endpoint or server.prefix) == server.prefix else server.prefix
+    url = server.url_of(endpoint).replace("ws://", "wss://", 1)
+    server.provisioning_changes.add(NETWORK_PROFILE_CHANGED)
+    data = connection_data(ctx, url, profile)
+    answer = await ctx.csms.call("SetNetworkProfile", {"configurationSlot": new_slot, "connectionData": data})
+    require_equal(answer.get("status"), "Accepted", "step 2: SetNetworkProfileResponse status")
+    setting = {
+        "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"},
+        "attributeValue": f"{new_slot},{active_slot}",
+    }  # fmt: skip
+    outcome = await ctx.csms.call("SetVariables", {"setVariableData": [setting]})
+    status = outcome.get("setVariableResult.0.attributeStatus")
+    if status != "Rejected":
+        server.provisioning_changes.add(SECURITY_PROFILE_RAISED)
+    require_equal(status, "Rejected", "step 4: SetVariablesResponse setVariableResult[0].attributeStatus")
